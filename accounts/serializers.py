@@ -1,0 +1,136 @@
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer as BaseTokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from accounts.models import User, normalize_email
+
+
+def _validate_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(
+            [serializers.ErrorDetail(str(e.message % (e.params or {})), code=e.code) for e in exc.error_list]
+        ) from None
+
+
+class UserSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(source="get_full_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "full_name",
+            "phone",
+            "photo",
+            "share_contact_with_exposants",
+            "date_joined",
+        ]
+        read_only_fields = fields
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    first_name = serializers.CharField(max_length=150, required=False, default="")
+    last_name = serializers.CharField(max_length=150, required=False, default="")
+    phone = serializers.CharField(max_length=30, required=False, default="")
+
+    def validate_email(self, value):
+        value = normalize_email(value)
+        if User.objects.filter(email=value).exists():
+            raise serializers.ValidationError(_("An account with this email already exists."), code="email_taken")
+        return value
+
+    def validate(self, attrs):
+        candidate = User(email=attrs["email"], first_name=attrs["first_name"], last_name=attrs["last_name"])
+        try:
+            _validate_password(attrs["password"], candidate)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"password": exc.detail}) from None
+        return attrs
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+
+class TokensSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class AuthResponseSerializer(TokensSerializer):
+    user = UserSerializer()
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class ChangePasswordSerializer(serializers.Serializer):
+    old_password = serializers.CharField(write_only=True, max_length=128)
+    new_password = serializers.CharField(write_only=True, max_length=128)
+
+    def validate_new_password(self, value):
+        _validate_password(value, self.context["request"].user)
+        return value
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    current_password = serializers.CharField(
+        write_only=True,
+        required=False,
+        max_length=128,
+        help_text=_("Required when changing the email."),
+    )
+    full_name = serializers.CharField(source="get_full_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "full_name",
+            "phone",
+            "photo",
+            "share_contact_with_exposants",
+            "date_joined",
+            "current_password",
+        ]
+        read_only_fields = ["id", "date_joined"]
+        # Uniqueness is checked by the service (case-insensitively, with its own code).
+        extra_kwargs = {"email": {"validators": []}}
+
+
+class TokenRefreshSerializer(BaseTokenRefreshSerializer):
+    """simplejwt's refresh (rotation + blacklist), refusing tokens of deleted, inactive
+    or password-changed accounts with a 401 instead of a crash."""
+
+    def validate(self, attrs):
+        try:
+            token = RefreshToken(attrs["refresh"])
+        except TokenError:
+            raise AuthenticationFailed(_("Token is invalid or expired"), code="token_not_valid") from None
+        user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
+        if (
+            user is None
+            or not user.is_active
+            or token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)
+        ):
+            raise AuthenticationFailed(_("Token is invalid or expired"), code="token_not_valid")
+        return super().validate(attrs)

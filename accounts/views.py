@@ -1,0 +1,102 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
+
+from accounts import services
+from accounts.serializers import (
+    AuthResponseSerializer,
+    ChangePasswordSerializer,
+    LoginSerializer,
+    LogoutSerializer,
+    ProfileSerializer,
+    RegisterSerializer,
+    TokenRefreshSerializer,
+    TokensSerializer,
+    UserSerializer,
+)
+from accounts.throttles import LoginEmailThrottle
+
+
+def _auth_response(user, tokens):
+    return {**tokens, "user": UserSerializer(user).data}
+
+
+class RegisterView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "register"
+
+    @extend_schema(request=RegisterSerializer, responses={201: AuthResponseSerializer}, tags=["auth"])
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.register_user(**serializer.validated_data)
+        return Response(_auth_response(user, services.issue_tokens(user=user)), status=status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle, LoginEmailThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=LoginSerializer, responses={200: AuthResponseSerializer}, tags=["auth"])
+    def post(self, request):
+        serializer = LoginSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.authenticate_user(request=request, **serializer.validated_data)
+        return Response(_auth_response(user, services.issue_tokens(user=user)))
+
+
+class TokenRefreshView(BaseTokenRefreshView):
+    """Rotates the refresh token: the one sent is blacklisted and a new pair is returned."""
+
+    serializer_class = TokenRefreshSerializer
+
+    @extend_schema(responses={200: TokensSerializer}, tags=["auth"])
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=LogoutSerializer, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.logout_user(user=request.user, refresh=serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProfileView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(responses={200: ProfileSerializer}, tags=["auth"])
+    def get(self, request):
+        return Response(ProfileSerializer(request.user).data)
+
+    @extend_schema(request=ProfileSerializer, responses={200: ProfileSerializer}, tags=["auth"])
+    def patch(self, request):
+        serializer = ProfileSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        user = services.update_profile(user=request.user, **serializer.validated_data)
+        return Response(ProfileSerializer(user).data)
+
+
+class ChangePasswordView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ChangePasswordSerializer, responses={200: TokensSerializer}, tags=["auth"])
+    def post(self, request):
+        serializer = ChangePasswordSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        tokens = services.change_password(user=request.user, **serializer.validated_data)
+        return Response(tokens)

@@ -1,0 +1,64 @@
+"""One error format for the whole API.
+
+Every 4xx/5xx is shaped by drf-standardized-errors:
+``{"type": "validation_error|client_error|server_error",
+   "errors": [{"code": "<stable code>", "detail": "<localised text>", "attr": "<field>|null"}]}``.
+Business rules raise :class:`AppError` with a stable code; this module also
+covers what happens outside DRF views (unknown routes, crashes).
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
+from drf_standardized_errors.formatter import ExceptionFormatter
+from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
+from rest_framework import exceptions, status
+from rest_framework.serializers import as_serializer_error
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+
+class AppError(exceptions.APIException):
+    """A business rule said no: carries a stable machine ``code`` and a localised message."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, message, code, *, status_code=None):
+        super().__init__(detail=message, code=code)
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class ExceptionHandler(BaseExceptionHandler):
+    def convert_known_exceptions(self, exc):
+        if isinstance(exc, DjangoValidationError):
+            # Model-level rules (full_clean, validators) are client errors, not crashes.
+            return exceptions.ValidationError(as_serializer_error(exc))
+        if isinstance(exc, ObjectDoesNotExist):
+            return exceptions.NotFound()
+        if isinstance(exc, InvalidToken):
+            # simplejwt puts a dict in `detail`; keep one flat error with its code.
+            return exceptions.AuthenticationFailed(_("Token is invalid or expired"), code="token_not_valid")
+        return super().convert_known_exceptions(exc)
+
+
+def _error_response(exc: exceptions.APIException) -> JsonResponse:
+    data = ExceptionFormatter(exc, {}, exc).run()
+    return JsonResponse(data, status=exc.status_code, json_dumps_params={"ensure_ascii": False})
+
+
+def handler404(request, exception=None):
+    return _error_response(exceptions.NotFound(_("No such endpoint."), code="not_found"))
+
+
+def handler500(request):
+    return _error_response(exceptions.APIException(_("Server error."), code="error"))
+
+
+def handler400(request, exception=None):
+    return _error_response(exceptions.ParseError(_("Bad request."), code="bad_request"))
+
+
+def handler403(request, exception=None):
+    return _error_response(exceptions.PermissionDenied())

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from makeplus.health import HealthView
+
+# The single API router: every app registers its viewsets here (see each app's `routes`).
+router = DefaultRouter()
+
+api_patterns = [
+    path("auth/", include("accounts.urls")),
+    path("health/", HealthView.as_view(), name="health"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+]
+
+handler400 = "makeplus.errors.handler400"
+handler403 = "makeplus.errors.handler403"
+handler404 = "makeplus.errors.handler404"
+handler500 = "makeplus.errors.handler500"
