@@ -48,6 +48,10 @@ def _error_response(exc: exceptions.APIException) -> JsonResponse:
     return JsonResponse(data, status=exc.status_code, json_dumps_params={"ensure_ascii": False})
 
 
+def not_found(request, *args, **kwargs):
+    return handler404(request)
+
+
 def handler404(request, exception=None):
     return _error_response(exceptions.NotFound(_("No such endpoint."), code="not_found"))
 

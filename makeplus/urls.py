@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from makeplus import errors
 from makeplus.health import HealthView
 
 # The single API router: every app registers its viewsets here (see each app's `routes`).
@@ -15,6 +16,8 @@ api_patterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include(router.urls)),
+    # Unknown API routes answer in the error format even with DEBUG on (no HTML debug page).
+    re_path(r"^.*$", errors.not_found),
 ]
 
 urlpatterns = [

@@ -6,7 +6,10 @@ from drf_spectacular.validation import validate_schema
 pytestmark = pytest.mark.django_db
 
 
-def test_unknown_route_gets_the_error_format(api_client):
+@pytest.mark.parametrize("debug", [False, True])
+def test_unknown_route_gets_the_error_format(api_client, settings, debug):
+    settings.DEBUG = debug
+
     response = api_client.get("/api/does-not-exist/")
 
     assert response.status_code == 404
