@@ -7,6 +7,11 @@ from accounts.tests.factories import UserFactory
 DEFAULT_PASSWORD = "makeplus2025"
 
 
+def error_codes(response) -> list[str]:
+    """The stable codes of an error response, in order."""
+    return [error["code"] for error in response.json()["errors"]]
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing_and_clean_cache(settings):
     # Hashing strength is Django's business, not our tests'; throttle counters live in the cache.
@@ -46,3 +51,46 @@ def auth_client(login):
         return client
 
     return _client
+
+
+@pytest.fixture
+def client_for():
+    """An APIClient whose token carries `event` (as select-event would issue it)."""
+    from accounts.services import issue_tokens
+
+    def _client(user, event=None, role=None):
+        client = APIClient()
+        if event is not None and role is None:
+            role = user.event_assignments.get(event=event).role
+        tokens = issue_tokens(user=user, event_id=event and event.pk, role=role)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+        client.tokens = tokens
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def member(db, client_for):
+    """member(role, event) -> (client with that event selected, user): a new user holding `role` in `event`."""
+    from events.tests.factories import AssignmentFactory
+
+    def _member(role, event):
+        assignment = AssignmentFactory(role=role, event=event)
+        return client_for(assignment.user, event, role), assignment.user
+
+    return _member
+
+
+@pytest.fixture
+def event_a(db):
+    from events.tests.factories import EventFactory
+
+    return EventFactory(name="TechSummit Algeria")
+
+
+@pytest.fixture
+def event_b(db):
+    from events.tests.factories import EventFactory
+
+    return EventFactory(name="StartupWeek Oran")

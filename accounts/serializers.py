@@ -2,14 +2,9 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer as BaseTokenRefreshSerializer
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import User, normalize_email
+from events.models import Event, Role
 
 
 def _validate_password(password: str, user: User) -> None:
@@ -72,8 +67,39 @@ class TokensSerializer(serializers.Serializer):
     refresh = serializers.CharField()
 
 
+class EventSummarySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    status = serializers.ChoiceField(choices=Event.Status.choices)
+    start_date = serializers.DateTimeField()
+    end_date = serializers.DateTimeField()
+    location = serializers.CharField()
+    logo_url = serializers.CharField()
+
+
 class AuthResponseSerializer(TokensSerializer):
     user = UserSerializer()
+    events = EventSummarySerializer(many=True, help_text=_("The user's active events with its role in each."))
+    current_event = EventSummarySerializer(
+        allow_null=True, help_text=_("The event the tokens carry; null until one is selected.")
+    )
+    requires_event_selection = serializers.BooleanField(
+        help_text=_("True when the user has several events: call select-event before event endpoints.")
+    )
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class SelectEventSerializer(serializers.Serializer):
+    event_id = serializers.UUIDField()
+
+
+class SelectEventResponseSerializer(TokensSerializer):
+    current_event = EventSummarySerializer()
+    role = serializers.ChoiceField(choices=Role.choices)
 
 
 class LogoutSerializer(serializers.Serializer):
@@ -115,22 +141,3 @@ class ProfileSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "date_joined"]
         # Uniqueness is checked by the service (case-insensitively, with its own code).
         extra_kwargs = {"email": {"validators": []}}
-
-
-class TokenRefreshSerializer(BaseTokenRefreshSerializer):
-    """simplejwt's refresh (rotation + blacklist), refusing tokens of deleted, inactive
-    or password-changed accounts with a 401 instead of a crash."""
-
-    def validate(self, attrs):
-        try:
-            token = RefreshToken(attrs["refresh"])
-        except TokenError:
-            raise AuthenticationFailed(_("Token is invalid or expired"), code="token_not_valid") from None
-        user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
-        if (
-            user is None
-            or not user.is_active
-            or token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)
-        ):
-            raise AuthenticationFailed(_("Token is invalid or expired"), code="token_not_valid")
-        return super().validate(attrs)

@@ -4,17 +4,78 @@ from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from accounts.models import User, normalize_email
+from events.authentication import EVENT_CLAIM, ROLE_CLAIM
+from events.selectors import active_assignment, event_summaries_for_user, event_summary
 from makeplus.errors import AppError
 
 
-def issue_tokens(*, user: User) -> dict:
+def issue_tokens(*, user: User, event_id=None, role: str | None = None) -> dict:
+    """A new token pair; with an event, both tokens carry it and the role (a hint: the server re-checks)."""
     refresh = RefreshToken.for_user(user)
+    if event_id is not None:
+        refresh[EVENT_CLAIM] = str(event_id)
+        refresh[ROLE_CLAIM] = role
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def login_session(*, user: User) -> dict:
+    """Tokens plus the user's events. One active event is selected at once; with several,
+    the client must call select-event (the tokens carry no event until then)."""
+    events = event_summaries_for_user(user)
+    current = events[0] if len(events) == 1 else None
+    tokens = issue_tokens(user=user, event_id=current and current["id"], role=current and current["role"])
+    return {**tokens, "events": events, "current_event": current, "requires_event_selection": len(events) > 1}
+
+
+def select_event(*, user: User, event_id) -> dict:
+    assignment = active_assignment(user=user, event_id=event_id)
+    if assignment is None:
+        # Same answer for "no such event" and "not yours": existence is not revealed.
+        raise NotFound(_("Event not found among your events."), code="event_not_found")
+    tokens = issue_tokens(user=user, event_id=assignment.event_id, role=assignment.role)
+    return {**tokens, "current_event": event_summary(assignment.event, assignment.role), "role": assignment.role}
+
+
+@transaction.atomic
+def refresh_tokens(*, refresh: str) -> dict:
+    """Rotate a refresh token: the old one is blacklisted (under a row lock, so a token
+    refreshes exactly once even when two requests race) and the new pair is built from
+    the database: the event is kept only while the assignment is active, with its current role."""
+    # AppError, not AuthenticationFailed: DRF would turn the latter into a 403 on an
+    # endpoint without authenticators.
+    invalid = AppError(_("Token is invalid or expired"), "token_not_valid", status_code=status.HTTP_401_UNAUTHORIZED)
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:
+        raise invalid from None
+    outstanding = (
+        OutstandingToken.objects.select_for_update(of=("self",))
+        .filter(jti=token[jwt_settings.JTI_CLAIM])
+        .order_by()  # its default ordering joins the nullable user, which FOR UPDATE refuses
+        .first()
+    )
+    if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+        raise invalid
+    user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
+    if (
+        user is None
+        or not user.is_active
+        or token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)
+    ):
+        raise invalid
+    BlacklistedToken.objects.create(token=outstanding)
+    assignment = active_assignment(user=user, event_id=token[EVENT_CLAIM]) if token.get(EVENT_CLAIM) else None
+    if assignment is None:
+        return issue_tokens(user=user)
+    return issue_tokens(user=user, event_id=assignment.event_id, role=assignment.role)
 
 
 def register_user(*, email: str, password: str, first_name: str = "", last_name: str = "", phone: str = "") -> User:

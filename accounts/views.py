@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -5,25 +6,29 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.views import TokenRefreshView as BaseTokenRefreshView
 
 from accounts import services
 from accounts.serializers import (
     AuthResponseSerializer,
     ChangePasswordSerializer,
+    EventSummarySerializer,
     LoginSerializer,
     LogoutSerializer,
     ProfileSerializer,
+    RefreshSerializer,
     RegisterSerializer,
-    TokenRefreshSerializer,
+    SelectEventResponseSerializer,
+    SelectEventSerializer,
     TokensSerializer,
     UserSerializer,
 )
 from accounts.throttles import LoginEmailThrottle
+from events.permissions import EventNotSelected
+from events.selectors import event_summaries_for_user
 
 
-def _auth_response(user, tokens):
-    return {**tokens, "user": UserSerializer(user).data}
+def _auth_response(user):
+    return {**services.login_session(user=user), "user": UserSerializer(user).data}
 
 
 class RegisterView(APIView):
@@ -37,7 +42,7 @@ class RegisterView(APIView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.register_user(**serializer.validated_data)
-        return Response(_auth_response(user, services.issue_tokens(user=user)), status=status.HTTP_201_CREATED)
+        return Response(_auth_response(user), status=status.HTTP_201_CREATED)
 
 
 class LoginView(APIView):
@@ -51,17 +56,52 @@ class LoginView(APIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.authenticate_user(request=request, **serializer.validated_data)
-        return Response(_auth_response(user, services.issue_tokens(user=user)))
+        return Response(_auth_response(user))
 
 
-class TokenRefreshView(BaseTokenRefreshView):
-    """Rotates the refresh token: the one sent is blacklisted and a new pair is returned."""
+class TokenRefreshView(APIView):
+    """Rotates the refresh token: the one sent is blacklisted and a new pair is returned,
+    keeping the selected event while the user's assignment in it is active."""
 
-    serializer_class = TokenRefreshSerializer
+    authentication_classes = []
+    permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: TokensSerializer}, tags=["auth"])
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+    @extend_schema(request=RefreshSerializer, responses={200: TokensSerializer}, tags=["auth"])
+    def post(self, request):
+        serializer = RefreshSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(services.refresh_tokens(refresh=serializer.validated_data["refresh"]))
+
+
+class SelectEventView(APIView):
+    """New tokens carrying the chosen event (one of the caller's active events) and the role in it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=SelectEventSerializer, responses={200: SelectEventResponseSerializer}, tags=["auth"])
+    def post(self, request):
+        serializer = SelectEventSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        body = services.select_event(user=request.user, event_id=serializer.validated_data["event_id"])
+        return Response(SelectEventResponseSerializer(body).data)
+
+
+class SwitchEventView(SelectEventView):
+    """Like select-event, from tokens that already carry an event: no new login needed."""
+
+    @extend_schema(request=SelectEventSerializer, responses={200: SelectEventResponseSerializer}, tags=["auth"])
+    def post(self, request):
+        if not getattr(request, "token_event_id", None):
+            raise EventNotSelected(_("No event is selected yet: use select-event."))
+        return super().post(request)
+
+
+class MyEventsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: EventSummarySerializer(many=True)}, tags=["auth"])
+    def get(self, request):
+        return Response(EventSummarySerializer(event_summaries_for_user(request.user), many=True).data)
 
 
 class LogoutView(APIView):

@@ -11,6 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions, status
@@ -48,21 +49,34 @@ def _error_response(exc: exceptions.APIException) -> JsonResponse:
     return JsonResponse(data, status=exc.status_code, json_dumps_params={"ensure_ascii": False})
 
 
+def _is_api(request) -> bool:
+    # The admin keeps Django's HTML pages; API clients always get JSON.
+    return request.path.startswith("/api/")
+
+
 def not_found(request, *args, **kwargs):
-    return handler404(request)
-
-
-def handler404(request, exception=None):
     return _error_response(exceptions.NotFound(_("No such endpoint."), code="not_found"))
 
 
+def handler404(request, exception=None):
+    if not _is_api(request):
+        return defaults.page_not_found(request, exception)
+    return not_found(request)
+
+
 def handler500(request):
+    if not _is_api(request):
+        return defaults.server_error(request)
     return _error_response(exceptions.APIException(_("Server error."), code="error"))
 
 
 def handler400(request, exception=None):
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
     return _error_response(exceptions.ParseError(_("Bad request."), code="bad_request"))
 
 
 def handler403(request, exception=None):
+    if not _is_api(request):
+        return defaults.permission_denied(request, exception)
     return _error_response(exceptions.PermissionDenied())

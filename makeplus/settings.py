@@ -159,7 +159,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["events.authentication.EventJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -229,7 +229,11 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         name: f"drf_standardized_errors.openapi_serializers.{name}.choices" for name in _ERROR_ENUMS
     }
-    | {"HealthStateEnum": "makeplus.health.HEALTH_STATES"},
+    | {
+        "HealthStateEnum": "makeplus.health.HEALTH_STATES",
+        "RoleEnum": "events.models.Role",
+        "EventStatusEnum": "events.models.Event.Status",
+    },
     # Replaces drf-spectacular's enum hook: same logic, skipping the generated error components.
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }

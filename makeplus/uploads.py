@@ -34,3 +34,25 @@ def validate_upload_size(file) -> None:
         )
     if file.size == 0:
         raise ValidationError(_("The file is empty."), code="file_empty")
+
+
+def validate_pdf(file) -> None:
+    """A real PDF: .pdf name, non-empty, within the size limit, PDF header, and parseable."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    validate_upload_size(file)
+    if os.path.splitext(file.name or "")[1].lower() != ".pdf":
+        raise ValidationError(_("Only PDF files are accepted (.pdf)."), code="invalid_extension")
+    file.seek(0)
+    if file.read(5) != b"%PDF-":
+        raise ValidationError(_("The file is not a PDF document."), code="not_a_pdf")
+    file.seek(0)
+    try:
+        pages = len(PdfReader(file).pages)
+    except (PyPdfError, ValueError, TypeError, KeyError, OSError):
+        pages = 0
+    finally:
+        file.seek(0)
+    if pages < 1:
+        raise ValidationError(_("The PDF document is damaged or has no pages."), code="not_a_pdf")

@@ -3,15 +3,19 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from events.views import DashboardStatsView, EventViewSet, UserAssignmentViewSet
 from makeplus import errors
 from makeplus.health import HealthView
 
-# The single API router: every app registers its viewsets here (see each app's `routes`).
+# The single API router: every app's viewsets are registered here.
 router = DefaultRouter()
+router.register("events", EventViewSet, basename="event")
+router.register("user-assignments", UserAssignmentViewSet, basename="user-assignment")
 
 api_patterns = [
     path("auth/", include("accounts.urls")),
     path("health/", HealthView.as_view(), name="health"),
+    path("dashboard/stats/", DashboardStatsView.as_view(), name="dashboard-stats"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -22,7 +22,12 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".requirements.sha256"
 
 # Demo data, in dependency order; each command is idempotent.
-SEED_COMMANDS = [["create_test_users"]]
+SEED_COMMANDS = [
+    ["create_test_users"],
+    ["create_test_data"],
+    ["create_multi_event_data"],
+    ["create_multi_event_users"],
+]
 
 
 def run(*args, env=None):

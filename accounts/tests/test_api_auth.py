@@ -27,7 +27,8 @@ def test_register_creates_account_and_returns_tokens(api_client):
     assert body["user"]["email"] == "amina.kaci@example.dz"
     assert body["user"]["full_name"] == "Amina Kaci"
     assert body["user"]["share_contact_with_exposants"] is True
-    assert set(body) == {"access", "refresh", "user"}
+    assert set(body) == {"access", "refresh", "user", "events", "current_event", "requires_event_selection"}
+    assert (body["events"], body["current_event"], body["requires_event_selection"]) == ([], None, False)
     assert User.objects.get().email == "amina.kaci@example.dz"
     profile = api_client.get("/api/auth/profile/", HTTP_AUTHORIZATION=f"Bearer {body['access']}")
     assert profile.json()["email"] == "amina.kaci@example.dz"

@@ -1,0 +1,371 @@
+"""The demo world the seed commands build, and the steps that build it.
+
+The documented data (events, accounts, roles) is plain data at the top of this module;
+README "Demo accounts" describes the same world. Every write goes through the services
+(``create_event``, ``assign_user``, ...), as a real client's would, so the data obeys the
+same rules and the event counters stay exact. Each step finds what already exists and
+resets it to the documented state, so re-running a command creates no duplicates.
+
+Dates are relative to the day the command runs, counted in Africa/Algiers: an event opens
+at 09:00 on its first day and closes at 18:00 on its last.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.management.commands.create_test_users import DEMO_PASSWORD, TEST_USERS, ensure_user
+from accounts.models import User
+from events.models import Event, Role, UserEventAssignment
+from events.services import assign_user, create_event, update_assignment, update_event
+
+ALGIERS = ZoneInfo("Africa/Algiers")
+OPENING, CLOSING = time(9, 0), time(18, 0)
+
+
+@dataclass(frozen=True)
+class Member:
+    email: str
+    first_name: str
+    last_name: str
+    role: str
+    superuser: bool = False
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    status: str
+    first_day: int  # days from today (Algiers) to the opening day; negative = in the past
+    days: int  # length in days
+    location: str
+    location_details: str
+    description: str
+    themes: tuple[str, ...]
+    president: str
+    organizer_contact: str
+    members: tuple[Member, ...]  # exactly one organisateur: it creates the event and assigns the others
+
+    @property
+    def organisateur(self) -> Member:
+        (organisateur,) = (m for m in self.members if m.role == Role.ORGANISATEUR)
+        return organisateur
+
+
+@dataclass(frozen=True)
+class MultiEventUser:
+    email: str
+    first_name: str
+    last_name: str
+    roles: tuple[tuple[str, str], ...]  # (event name, role)
+
+
+# Per multi-event event: the 7 members, emails "<slot>@<domain>", in this order.
+SLOTS = (
+    ("organisateur", Role.ORGANISATEUR),
+    ("controlleur", Role.CONTROLLEUR_DES_BADGES),
+    ("gestionnaire", Role.GESTIONNAIRE_DES_SALLES),
+    ("participant1", Role.PARTICIPANT),
+    ("participant2", Role.PARTICIPANT),
+    ("exposant1", Role.EXPOSANT),
+    ("exposant2", Role.EXPOSANT),
+)
+
+
+def _members(domain: str, *names: tuple[str, str]) -> tuple[Member, ...]:
+    assert len(names) == len(SLOTS)
+    return tuple(
+        Member(f"{slot}@{domain}", first, last, role) for (slot, role), (first, last) in zip(SLOTS, names, strict=True)
+    )
+
+
+TECHSUMMIT = EventSpec(
+    name="TechSummit Algeria",
+    status=Event.Status.ACTIVE,
+    first_day=-1,  # yesterday 09:00 → tomorrow 18:00: running today
+    days=3,
+    location="Alger",
+    location_details=(
+        "Centre International de Conférences Abdelatif Rahal (CIC), Club des Pins, Staouéli — "
+        "salle plénière, salles A et B, hall d'exposition au rez-de-chaussée."
+    ),
+    description=(
+        "Le rendez-vous annuel des professionnels du numérique en Algérie : trois jours de conférences, "
+        "d'ateliers pratiques et de démonstrations autour de l'intelligence artificielle, de la cybersécurité "
+        "et du cloud, avec les principaux acteurs publics et privés du secteur."
+    ),
+    themes=("Intelligence artificielle", "Cybersécurité", "Cloud et données", "Transformation numérique"),
+    president="Pr. Abdelhamid Benyahia",
+    organizer_contact="contact@techsummit.dz",
+    members=_members(
+        "techsummit.dz",
+        ("Mourad", "Benali"),
+        ("Sofiane", "Meziane"),
+        ("Lamia", "Boudiaf"),
+        ("Imane", "Saadi"),
+        ("Redouane", "Khelifi"),
+        ("Yasmine", "Hamidi"),
+        ("Nabil", "Zerrouki"),
+    ),
+)
+
+STARTUPWEEK = EventSpec(
+    name="StartupWeek Oran",
+    status=Event.Status.UPCOMING,
+    first_day=30,
+    days=3,
+    location="Oran",
+    location_details=(
+        "Centre des Conventions d'Oran Mohamed Benahmed (CCO), route des Falaises — "
+        "auditorium principal et espace startups au niveau 1."
+    ),
+    description=(
+        "Trois journées consacrées à l'entrepreneuriat dans l'Ouest algérien : pitchs de startups, rencontres "
+        "avec les investisseurs et les incubateurs, ateliers sur le financement, le label « Startup » et "
+        "le développement à l'international."
+    ),
+    themes=("Entrepreneuriat", "Financement", "Fintech", "Innovation sociale"),
+    president="Mme Kenza Ouali",
+    organizer_contact="contact@startupweek.dz",
+    members=_members(
+        "startupweek.dz",
+        ("Fatima Zohra", "Bensalem"),
+        ("Abdelkader", "Benamar"),
+        ("Houda", "Mekki"),
+        ("Ilyes", "Boumediene"),
+        ("Sara", "Belhadj"),
+        ("Mehdi", "Taleb"),
+        ("Nour El Houda", "Chikhi"),
+    ),
+)
+
+INNOFEST = EventSpec(
+    name="InnoFest Constantine",
+    status=Event.Status.COMPLETED,
+    first_day=-60,
+    days=2,
+    location="Constantine",
+    location_details="Palais de la Culture Malek Haddad — grande salle, salles d'ateliers et esplanade d'exposition.",
+    description=(
+        "Le festival de l'innovation de l'Est algérien : deux journées d'expositions, de conférences et de "
+        "démonstrations consacrées à l'industrie 4.0, aux énergies renouvelables, à l'agritech et à la santé "
+        "connectée, avec les universités et les entreprises de la région."
+    ),
+    themes=("Industrie 4.0", "Énergies renouvelables", "Agritech", "Santé connectée"),
+    president="Pr. Rachid Boughaba",
+    organizer_contact="contact@innofest.dz",
+    members=_members(
+        "innofest.dz",
+        ("Salim", "Bouchama"),
+        ("Hichem", "Boukhalfa"),
+        ("Meriem", "Bencheikh"),
+        ("Anis", "Benmoussa"),
+        ("Khadidja", "Laib"),
+        ("Farid", "Belaid"),
+        ("Selma", "Kerrouche"),
+    ),
+)
+
+MULTI_EVENTS = (TECHSUMMIT, STARTUPWEEK, INNOFEST)
+
+# Accounts in several events with a different role in each, to try event selection and switching.
+MULTI_EVENT_USERS = (
+    MultiEventUser(
+        "multi.organisateur@makeplus.dz",
+        "Djamel",
+        "Bouzid",
+        (
+            (TECHSUMMIT.name, Role.ORGANISATEUR),
+            (STARTUPWEEK.name, Role.PARTICIPANT),
+            (INNOFEST.name, Role.EXPOSANT),
+        ),
+    ),
+    MultiEventUser(
+        "multi.staff@makeplus.dz",
+        "Leila",
+        "Hamdani",
+        (
+            (TECHSUMMIT.name, Role.CONTROLLEUR_DES_BADGES),
+            (STARTUPWEEK.name, Role.GESTIONNAIRE_DES_SALLES),
+        ),
+    ),
+)
+
+# The legacy single-event set: create_test_users' accounts (names come from there) in "MakePlus Demo".
+# admin@makeplus.dz stays a superuser without any event role.
+LEGACY_ROLES = {
+    "organisateur@makeplus.dz": Role.ORGANISATEUR,
+    "gestionnaire@makeplus.dz": Role.GESTIONNAIRE_DES_SALLES,
+    "controlleur@makeplus.dz": Role.CONTROLLEUR_DES_BADGES,
+    "participant1@makeplus.dz": Role.PARTICIPANT,
+    "participant2@makeplus.dz": Role.PARTICIPANT,
+    "exposant1@makeplus.dz": Role.EXPOSANT,
+    "exposant2@makeplus.dz": Role.EXPOSANT,
+}
+
+DEMO_EVENT = EventSpec(
+    name="MakePlus Demo",
+    status=Event.Status.ACTIVE,
+    first_day=-1,
+    days=3,
+    location="Alger",
+    location_details="Palais des Expositions (SAFEX), Pins Maritimes, Mohammadia — pavillon central.",
+    description=(
+        "Événement de démonstration de la plateforme MakePlus : conférences, ateliers et stands d'exposants "
+        "pour essayer l'application de bout en bout."
+    ),
+    themes=("Démonstration", "Numérique"),
+    president="Samir Haddad",
+    organizer_contact="contact@makeplus.dz",
+    members=tuple(
+        Member(email, first, last, LEGACY_ROLES[email], superuser)
+        for email, first, last, superuser in TEST_USERS
+        if email in LEGACY_ROLES
+    ),
+)
+
+
+# --- Building it ---------------------------------------------------------------------------------
+
+Log = Callable[[str], object]
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class Credential:
+    email: str
+    role: str
+    event: str
+
+
+def algiers_today() -> date:
+    return timezone.localdate(timezone=ALGIERS)
+
+
+def event_window(spec: EventSpec, today: date) -> tuple[datetime, datetime]:
+    """Opening 09:00 on the first day, closing 18:00 on the last, Algiers time."""
+    first = today + timedelta(days=spec.first_day)
+    last = first + timedelta(days=spec.days - 1)
+    return datetime.combine(first, OPENING, tzinfo=ALGIERS), datetime.combine(last, CLOSING, tzinfo=ALGIERS)
+
+
+def event_fields(spec: EventSpec, today: date) -> dict:
+    start, end = event_window(spec, today)
+    return {
+        "description": spec.description,
+        "start_date": start,
+        "end_date": end,
+        "location": spec.location,
+        "location_details": spec.location_details,
+        "status": spec.status,
+        "themes": list(spec.themes),
+        "president": spec.president,
+        "organizer_contact": spec.organizer_contact,
+    }
+
+
+def find_event(name: str) -> Event | None:
+    return Event.objects.filter(name=name).order_by("created_at", "pk").first()
+
+
+def ensure_event(spec: EventSpec, *, organisateur: User, today: date, log: Log = _quiet) -> Event:
+    """Create the event as its organisateur would, or put its fields back to the documented state."""
+    fields = event_fields(spec, today)
+    event = find_event(spec.name)
+    if event is None:
+        event = create_event(created_by=organisateur, name=spec.name, **fields)
+        log(f"created event {spec.name}")
+        return event
+    changed = {name: value for name, value in fields.items() if getattr(event, name) != value}
+    if changed:
+        event = update_event(event=event, actor=organisateur, **changed)
+        log(f"reset event {spec.name} ({', '.join(changed)})")
+    else:
+        log(f"kept event {spec.name}")
+    return event
+
+
+def ensure_assignment(
+    event: Event, user: User, role: str, *, assigned_by: User | None, log: Log = _quiet
+) -> UserEventAssignment:
+    """The user holds exactly this role, active, in the event."""
+    assignment = UserEventAssignment.objects.filter(event=event, user=user).first()
+    if assignment is None:
+        assignment = assign_user(event=event, user=user, role=role, assigned_by=assigned_by)
+        log(f"assigned {user.email} as {role} in {event.name}")
+    elif assignment.role != role or not assignment.is_active:
+        assignment = update_assignment(assignment=assignment, actor=assigned_by, role=role, is_active=True)
+        log(f"reset {user.email} to {role} (active) in {event.name}")
+    return assignment
+
+
+def ensure_member(member: Member | MultiEventUser, *, superuser: bool = False) -> User:
+    user, _created = ensure_user(member.email, member.first_name, member.last_name, superuser=superuser)
+    return user
+
+
+@transaction.atomic
+def seed_event(spec: EventSpec, *, today: date | None = None, log: Log = _quiet) -> list[Credential]:
+    """The event and its members, organisateur first (it creates the event and assigns the others)."""
+    today = today or algiers_today()
+    members = sorted(spec.members, key=lambda m: m.role != Role.ORGANISATEUR)
+    users = {m.email: ensure_member(m, superuser=m.superuser) for m in members}
+    organisateur = users[spec.organisateur.email]
+    event = ensure_event(spec, organisateur=organisateur, today=today, log=log)
+    for member in members:
+        ensure_assignment(event, users[member.email], member.role, assigned_by=organisateur, log=log)
+    return [Credential(m.email, m.role, spec.name) for m in spec.members]
+
+
+@transaction.atomic
+def seed_multi_event_data(*, today: date | None = None, log: Log = _quiet) -> list[Credential]:
+    today = today or algiers_today()
+    return [row for spec in MULTI_EVENTS for row in seed_event(spec, today=today, log=log)]
+
+
+@transaction.atomic
+def seed_multi_event_users(*, today: date | None = None, log: Log = _quiet) -> list[Credential]:
+    """The multi-event accounts; seeds the events they belong to first if those are missing."""
+    for spec in MULTI_EVENTS:
+        if find_event(spec.name) is None:
+            log(f"{spec.name} is missing: seeding it as create_multi_event_data does")
+            seed_event(spec, today=today, log=log)
+    specs = {spec.name: spec for spec in MULTI_EVENTS}
+    rows = []
+    for person in MULTI_EVENT_USERS:
+        user = ensure_member(person)
+        for event_name, role in person.roles:
+            event = find_event(event_name)
+            assigner = User.objects.filter(email=specs[event_name].organisateur.email).first()
+            ensure_assignment(event, user, role, assigned_by=assigner, log=log)
+            rows.append(Credential(person.email, role, event_name))
+    return rows
+
+
+@transaction.atomic
+def seed_test_data(*, today: date | None = None, log: Log = _quiet) -> list[Credential]:
+    """create_test_users' accounts (reset), and the legacy event "MakePlus Demo" with their roles."""
+    rows = []
+    for email, first_name, last_name, superuser in TEST_USERS:
+        if email not in LEGACY_ROLES:
+            ensure_user(email, first_name, last_name, superuser=superuser)
+            rows.append(Credential(email, "superuser" if superuser else "—", "—"))
+    return rows + seed_event(DEMO_EVENT, today=today, log=log)
+
+
+def credentials_table(rows: list[Credential]) -> str:
+    header = ("email", "password", "role", "event")
+    lines = [header, *((row.email, DEMO_PASSWORD, row.role, row.event) for row in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+
+    def fmt(cells):
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([fmt(header), fmt("-" * w for w in widths), *(fmt(line) for line in lines[1:])])

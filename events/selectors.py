@@ -1,0 +1,95 @@
+"""Reads for events and assignments, always starting from what the caller may see."""
+
+from django.db.models import Count, F, Q, QuerySet
+
+from events.models import Event, Role, UserEventAssignment
+
+
+def events_for_user(user) -> QuerySet[Event]:
+    """The events where the user holds an active role, annotated with that role (``my_role``)."""
+    if not user.is_authenticated:
+        return Event.objects.none()
+    return Event.objects.filter(assignments__user=user, assignments__is_active=True).annotate(
+        my_role=F("assignments__role")
+    )
+
+
+def active_assignment(*, user, event_id) -> UserEventAssignment | None:
+    return (
+        UserEventAssignment.objects.select_related("event").filter(user=user, event_id=event_id, is_active=True).first()
+    )
+
+
+def event_summary(event: Event, role: str) -> dict:
+    return {
+        "id": event.id,
+        "name": event.name,
+        "role": role,
+        "status": event.status,
+        "start_date": event.start_date,
+        "end_date": event.end_date,
+        "location": event.location,
+        "logo_url": event.logo_url,
+    }
+
+
+def event_summaries_for_user(user) -> list[dict]:
+    """What login and my-events show: each active event with the user's role in it."""
+    return [event_summary(event, event.my_role) for event in events_for_user(user).order_by("start_date", "name")]
+
+
+def assignments_for_event(event) -> QuerySet[UserEventAssignment]:
+    return UserEventAssignment.objects.filter(event=event).select_related("user", "assigned_by")
+
+
+def members_by_role(event) -> dict[str, int]:
+    counts = {
+        row["role"]: row["n"]
+        for row in UserEventAssignment.objects.filter(event=event, is_active=True)
+        .order_by()
+        .values("role")
+        .annotate(n=Count("pk"))
+    }
+    return {role: counts.get(role, 0) for role in Role.values}
+
+
+def event_statistics(event) -> dict:
+    """Organisateur statistics: a fixed number of aggregate queries whatever the event's size."""
+    assignments = UserEventAssignment.objects.filter(event=event).aggregate(
+        active=Count("pk", filter=Q(is_active=True)), inactive=Count("pk", filter=Q(is_active=False))
+    )
+    return {
+        "event": {"id": event.id, "name": event.name, "status": event.status},
+        "totals": {
+            "participants": event.total_participants,
+            "exhibitors": event.total_exhibitors,
+            "rooms": event.total_rooms,
+        },
+        "members": {
+            "by_role": members_by_role(event),
+            "active": assignments["active"],
+            "inactive": assignments["inactive"],
+        },
+        "files": {"programme": bool(event.programme_file), "guide": bool(event.guide_file)},
+    }
+
+
+def dashboard_for(assignment: UserEventAssignment) -> dict:
+    """The dashboard of the caller's role in its current event (later issues add their parts)."""
+    event = assignment.event
+    data = {
+        "role": assignment.role,
+        "event": {
+            "id": event.id,
+            "name": event.name,
+            "status": event.status,
+            "start_date": event.start_date,
+            "end_date": event.end_date,
+            "total_participants": event.total_participants,
+            "total_exhibitors": event.total_exhibitors,
+            "total_rooms": event.total_rooms,
+        },
+    }
+    if assignment.role == Role.ORGANISATEUR:
+        data["members_by_role"] = members_by_role(event)
+    return data

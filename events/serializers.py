@@ -1,0 +1,129 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from events.models import Event, Role, UserEventAssignment
+
+
+class ProtectedFileField(serializers.FileField):
+    """Uploads like a FileField; reads as the URL of the authenticated download endpoint
+    (files are never served from a public media URL)."""
+
+    def __init__(self, download_view: str, **kwargs):
+        self.download_view = download_view
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        url = reverse(self.download_view, kwargs={"pk": value.instance.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class EventSerializer(serializers.ModelSerializer):
+    my_role = serializers.ChoiceField(
+        choices=Role.choices, read_only=True, help_text=_("The caller's role in this event.")
+    )
+    programme_file = ProtectedFileField("event-programme-file")
+    guide_file = ProtectedFileField("event-guide-file")
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "name",
+            "description",
+            "start_date",
+            "end_date",
+            "location",
+            "location_details",
+            "logo_url",
+            "banner_url",
+            "status",
+            "settings",
+            "themes",
+            "president",
+            "organizer_contact",
+            "metadata",
+            "programme_file",
+            "guide_file",
+            "total_participants",
+            "total_exhibitors",
+            "total_rooms",
+            "my_role",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "total_participants",
+            "total_exhibitors",
+            "total_rooms",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate_themes(self, value):
+        if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+            raise serializers.ValidationError(_("Themes must be a list of non-empty texts."), code="invalid_themes")
+        return [t.strip() for t in value]
+
+    def validate_settings(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(_("Expected an object."), code="not_an_object")
+        return value
+
+    validate_metadata = validate_settings
+
+    def validate(self, attrs):
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"end_date": serializers.ErrorDetail(_("The event must end after it starts."), code="end_before_start")}
+            )
+        return attrs
+
+
+class EventStatisticsSerializer(serializers.Serializer):
+    event = serializers.DictField()
+    totals = serializers.DictField(child=serializers.IntegerField())
+    members = serializers.DictField()
+    files = serializers.DictField(child=serializers.BooleanField())
+
+
+class UserBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    full_name = serializers.CharField(source="get_full_name")
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    user = UserBriefSerializer(read_only=True)
+    assigned_by = serializers.EmailField(source="assigned_by.email", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = UserEventAssignment
+        fields = ["id", "user", "event", "role", "is_active", "assigned_at", "assigned_by"]
+        read_only_fields = fields
+
+
+class AssignmentCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text=_("Email of an existing account."))
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class AssignmentUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class DashboardSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+    event = serializers.DictField()
+    members_by_role = serializers.DictField(child=serializers.IntegerField(), required=False)

@@ -1,0 +1,161 @@
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from events import selectors, services
+from events.models import Role, UserEventAssignment
+from events.permissions import InsufficientRole, IsEventMember, IsOrganizer, current_assignment
+from events.serializers import (
+    AssignmentCreateSerializer,
+    AssignmentSerializer,
+    AssignmentUpdateSerializer,
+    DashboardSerializer,
+    EventSerializer,
+    EventStatisticsSerializer,
+)
+
+
+class IsThisEventsOrganizer(BasePermission):
+    """Object-level for /api/events/{id}/: members read, that event's organisateurs write.
+
+    The event in the URL need not be the one selected in the token: an organisateur
+    manages each of its events from the list it gets at login.
+    """
+
+    organizer_actions = {"statistics"}
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in SAFE_METHODS and view.action not in self.organizer_actions:
+            return True
+        if obj.my_role != Role.ORGANISATEUR:
+            raise InsufficientRole(_("This action is reserved to: %(roles)s.") % {"roles": Role.ORGANISATEUR.label})
+        return True
+
+
+_confirm = OpenApiParameter(
+    "confirm", OpenApiTypes.BOOL, description="Required to delete an event that has members or data."
+)
+_pdf = OpenApiResponse(OpenApiTypes.BINARY, description="The PDF document (application/pdf).")
+
+
+@extend_schema_view(destroy=extend_schema(parameters=[_confirm]))
+class EventViewSet(viewsets.ModelViewSet):
+    """The caller's events. Any authenticated user may create an event and becomes its
+    organisateur; only that event's organisateurs change or delete it."""
+
+    serializer_class = EventSerializer
+    permission_classes = [IsAuthenticated, IsThisEventsOrganizer]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_fields = ["status"]
+    search_fields = ["name", "location", "president"]
+    ordering_fields = ["start_date", "end_date", "name", "created_at"]
+    ordering = ["start_date", "name"]
+
+    def get_queryset(self):
+        return selectors.events_for_user(self.request.user)
+
+    def perform_create(self, serializer):
+        event = services.create_event(created_by=self.request.user, **serializer.validated_data)
+        event.my_role = Role.ORGANISATEUR
+        serializer.instance = event
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_event(
+            event=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        confirm = self.request.query_params.get("confirm", "").lower() in ("1", "true", "yes")
+        services.delete_event(event=instance, actor=self.request.user, confirm=confirm)
+
+    @extend_schema(responses={200: EventStatisticsSerializer})
+    @action(detail=True, methods=["get"])
+    def statistics(self, request, pk=None):
+        return Response(selectors.event_statistics(self.get_object()))
+
+    def _download(self, field: str):
+        event = self.get_object()
+        file = getattr(event, field)
+        if not file:
+            raise NotFound(_("This event has no such document."), code="file_not_found")
+        return FileResponse(
+            file.open("rb"),
+            content_type="application/pdf",
+            filename=f"{event.name} - {field.removesuffix('_file')}.pdf",
+        )
+
+    @extend_schema(responses={200: _pdf})
+    @action(detail=True, methods=["get"], url_path="programme", url_name="programme-file")
+    def programme_file(self, request, pk=None):
+        return self._download("programme_file")
+
+    @extend_schema(responses={200: _pdf})
+    @action(detail=True, methods=["get"], url_path="guide", url_name="guide-file")
+    def guide_file(self, request, pk=None):
+        return self._download("guide_file")
+
+
+@extend_schema_view(
+    create=extend_schema(request=AssignmentCreateSerializer, responses={201: AssignmentSerializer}),
+    partial_update=extend_schema(request=AssignmentUpdateSerializer, responses={200: AssignmentSerializer}),
+)
+class UserAssignmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Roles in the current event, managed by its organisateurs. One role per user per
+    event; the last active organisateur cannot be demoted, deactivated or removed."""
+
+    serializer_class = AssignmentSerializer
+    permission_classes = [IsOrganizer]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filterset_fields = ["role", "is_active"]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    ordering_fields = ["assigned_at", "role", "user__email"]
+    ordering = ["role", "user__email"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return UserEventAssignment.objects.none()
+        return selectors.assignments_for_event(current_assignment(self.request).event)
+
+    def create(self, request, *args, **kwargs):
+        serializer = AssignmentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignment = services.assign_user_by_email(
+            event=current_assignment(request).event, assigned_by=request.user, **serializer.validated_data
+        )
+        return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        serializer = AssignmentUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignment = services.update_assignment(
+            assignment=self.get_object(), actor=request.user, **serializer.validated_data
+        )
+        return Response(AssignmentSerializer(assignment).data)
+
+    def perform_destroy(self, instance):
+        services.remove_assignment(assignment=instance, actor=self.request.user)
+
+
+class DashboardStatsView(APIView):
+    """Figures for the caller's role in its current event."""
+
+    permission_classes = [IsEventMember]
+
+    @extend_schema(responses={200: DashboardSerializer}, tags=["dashboard"])
+    def get(self, request):
+        return Response(selectors.dashboard_for(current_assignment(request)))
