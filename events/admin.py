@@ -7,9 +7,7 @@ an event can be neither demoted, deactivated nor removed.
 """
 
 from django import forms
-from django.contrib import admin, messages
-from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -17,10 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, normalize_email
 from events import services
-from events.admin_scoping import OrganisateurScopedAdmin, OrganisateurScopedInline, forget_organised_events
+from events.admin_scoping import (
+    OrganisateurScopedAdmin,
+    OrganisateurScopedInline,
+    ServiceErrorsAsMessages,
+    forget_organised_events,
+)
 from events.models import Event, Role, UserEventAssignment
 from makeplus.admin_csv import export_as_csv
-from makeplus.errors import AppError
 
 # Roles shown and edited in the event page's inline: the team. Participants and exposants
 # can number thousands (too many rows for one form, past DATA_UPLOAD_MAX_NUMBER_FIELDS);
@@ -81,29 +83,6 @@ class TeamAssignmentForm(AssignmentForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(role.value, role.label) for role in TEAM_ROLES]
-
-
-class ServiceErrorsAsMessages:
-    """A business rule refused a write (AppError): undo everything, say why, show the page again."""
-
-    def _refusing(self, view, request, *args, **kwargs):
-        if request.method != "POST":
-            return view(request, *args, **kwargs)
-        try:
-            with transaction.atomic():
-                return view(request, *args, **kwargs)
-        except AppError as exc:
-            self.message_user(request, str(exc.detail), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def changeform_view(self, request, *args, **kwargs):
-        return self._refusing(super().changeform_view, request, *args, **kwargs)
-
-    def delete_view(self, request, *args, **kwargs):
-        return self._refusing(super().delete_view, request, *args, **kwargs)
-
-    def changelist_view(self, request, *args, **kwargs):  # bulk actions (delete selected)
-        return self._refusing(super().changelist_view, request, *args, **kwargs)
 
 
 def save_assignment(request, obj: UserEventAssignment, *, change: bool) -> None:
@@ -253,3 +232,7 @@ class UserEventAssignmentAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin,
     def delete_queryset(self, request, queryset):
         for assignment in queryset:
             services.remove_assignment(assignment=assignment, actor=request.user)
+
+
+# Other models of the app register themselves in these modules.
+from events import admin_participants, admin_programme  # noqa: E402, F401

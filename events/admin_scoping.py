@@ -18,10 +18,12 @@ Usage in any app::
 The mixin must come before ``admin.ModelAdmin`` so its methods win.
 """
 
-from django.db import models
-from django.http import HttpRequest
+from django.contrib import messages
+from django.db import models, transaction
+from django.http import HttpRequest, HttpResponseRedirect
 
 from events.models import Event, Role, UserEventAssignment
+from makeplus.errors import AppError
 
 _CACHE_ATTR = "_organised_event_ids"
 
@@ -140,3 +142,26 @@ class OrganisateurScopedInline(_ScopedPermissions):
         if request.user.is_superuser:
             return super().has_add_permission(request, obj)
         return self._allowed(request, obj)
+
+
+class ServiceErrorsAsMessages:
+    """A business rule refused a write (AppError): undo everything, say why, show the page again."""
+
+    def _refusing(self, view, request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        try:
+            with transaction.atomic():
+                return view(request, *args, **kwargs)
+        except AppError as exc:
+            self.message_user(request, str(exc.detail), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._refusing(super().changeform_view, request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self._refusing(super().delete_view, request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):  # bulk actions (delete selected)
+        return self._refusing(super().changelist_view, request, *args, **kwargs)

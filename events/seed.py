@@ -13,6 +13,7 @@ at 09:00 on its first day and closes at 18:00 on its last.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -20,8 +21,10 @@ from django.utils import timezone
 
 from accounts.management.commands.create_test_users import DEMO_PASSWORD, TEST_USERS, ensure_user
 from accounts.models import User
-from events.models import Event, Role, UserEventAssignment
+from events.models import Event, Participant, Role, Room, Session, UserEventAssignment
 from events.services import assign_user, create_event, update_assignment, update_event
+from events.services.participants import add_participant, ensure_badge, update_participant
+from events.services.programme import create_room, create_session, update_room, update_session
 
 ALGIERS = ZoneInfo("Africa/Algiers")
 OPENING, CLOSING = time(9, 0), time(18, 0)
@@ -172,6 +175,155 @@ INNOFEST = EventSpec(
 
 MULTI_EVENTS = (TECHSUMMIT, STARTUPWEEK, INNOFEST)
 
+
+@dataclass(frozen=True)
+class RoomSpec:
+    name: str
+    capacity: int
+    location: str
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    title: str
+    room: str
+    day: int  # 0 = the event's first day
+    start: str  # "HH:MM", Algiers time
+    end: str
+    session_type: str = "conference"
+    price: int = 0  # DZD; > 0 makes a paid atelier
+    speaker: tuple[str, str] = ("", "")  # name, title
+    theme: str = ""
+    youtube_live_url: str = ""
+
+
+# Per event: 4 rooms and 3 sessions (a conference, a free atelier, a paid atelier). The running
+# event's sessions are today (its day 1), so scanning and live sessions work in the quick start.
+PROGRAMMES = {
+    TECHSUMMIT.name: (
+        (
+            RoomSpec("Salle Plénière", 400, "Rez-de-chaussée"),
+            RoomSpec("Salle A", 120, "Niveau 1"),
+            RoomSpec("Salle B", 40, "Niveau 1"),
+            RoomSpec("Hall d'exposition", 600, "Rez-de-chaussée"),
+        ),
+        (
+            SessionSpec(
+                "L'IA au service de l'administration algérienne",
+                "Salle Plénière",
+                1,
+                "09:30",
+                "11:00",
+                speaker=("Dr. Karima Benamara", "Directrice de la transformation numérique"),
+                theme="Intelligence artificielle",
+                youtube_live_url="https://www.youtube.com/live/dQw4w9WgXcQ",
+            ),
+            SessionSpec(
+                "Atelier : sécuriser une API Django",
+                "Salle A",
+                1,
+                "11:30",
+                "13:00",
+                session_type="atelier",
+                speaker=("Yacine Ferhat", "Ingénieur sécurité"),
+                theme="Cybersécurité",
+            ),
+            SessionSpec(
+                "Atelier avancé : déployer sur le cloud souverain",
+                "Salle B",
+                1,
+                "14:00",
+                "17:00",
+                session_type="atelier",
+                price=2500,
+                speaker=("Amel Rahmani", "Architecte cloud"),
+                theme="Cloud et données",
+                youtube_live_url="https://youtu.be/9bZkp7q19f0",
+            ),
+        ),
+    ),
+    STARTUPWEEK.name: (
+        (
+            RoomSpec("Auditorium", 300, "Niveau 0"),
+            RoomSpec("Espace Startups", 150, "Niveau 1"),
+            RoomSpec("Salle Atelier 1", 40, "Niveau 1"),
+            RoomSpec("Salle Atelier 2", 40, "Niveau 1"),
+        ),
+        (
+            SessionSpec(
+                "Financer sa startup en Algérie",
+                "Auditorium",
+                0,
+                "10:00",
+                "11:30",
+                speaker=("Karim Boudjemaa", "Fonds algérien des startups"),
+                theme="Financement",
+            ),
+            SessionSpec(
+                "Atelier : construire son pitch",
+                "Salle Atelier 1",
+                0,
+                "14:00",
+                "16:00",
+                session_type="atelier",
+                speaker=("Lina Cherfaoui", "Coach en entrepreneuriat"),
+                theme="Entrepreneuriat",
+            ),
+            SessionSpec(
+                "Atelier : modéliser sa fintech",
+                "Salle Atelier 2",
+                1,
+                "10:00",
+                "12:30",
+                session_type="atelier",
+                price=1500,
+                speaker=("Omar Kaci", "Consultant fintech"),
+                theme="Fintech",
+            ),
+        ),
+    ),
+    INNOFEST.name: (
+        (
+            RoomSpec("Grande Salle", 500, "Rez-de-chaussée"),
+            RoomSpec("Salle Conférences", 150, "Niveau 1"),
+            RoomSpec("Salle Ateliers", 60, "Niveau 1"),
+            RoomSpec("Esplanade", 800, "Extérieur"),
+        ),
+        (
+            SessionSpec(
+                "L'industrie 4.0 dans l'Est algérien",
+                "Grande Salle",
+                0,
+                "09:30",
+                "11:00",
+                speaker=("Pr. Nadir Bouarroudj", "Université Constantine 1"),
+                theme="Industrie 4.0",
+            ),
+            SessionSpec(
+                "Atelier : capteurs pour l'agriculture",
+                "Salle Ateliers",
+                0,
+                "14:00",
+                "16:00",
+                session_type="atelier",
+                speaker=("Wafa Ghanem", "Ingénieure agronome"),
+                theme="Agritech",
+            ),
+            SessionSpec(
+                "Atelier : dimensionner une installation solaire",
+                "Salle Ateliers",
+                1,
+                "10:00",
+                "12:00",
+                session_type="atelier",
+                price=2000,
+                speaker=("Rafik Ait Saada", "Ingénieur énergie"),
+                theme="Énergies renouvelables",
+            ),
+        ),
+    ),
+}
+
 # Accounts in several events with a different role in each, to try event selection and switching.
 MULTI_EVENT_USERS = (
     MultiEventUser(
@@ -225,6 +377,47 @@ DEMO_EVENT = EventSpec(
         Member(email, first, last, LEGACY_ROLES[email], superuser)
         for email, first, last, superuser in TEST_USERS
         if email in LEGACY_ROLES
+    ),
+)
+
+PROGRAMMES[DEMO_EVENT.name] = (
+    (
+        RoomSpec("Salle Principale", 200, "Pavillon central"),
+        RoomSpec("Salle Conférence", 100, "Pavillon central"),
+        RoomSpec("Salle Atelier", 30, "Pavillon central"),
+        RoomSpec("Hall", 300, "Pavillon central"),
+    ),
+    (
+        SessionSpec(
+            "Découvrir MakePlus",
+            "Salle Principale",
+            1,
+            "10:00",
+            "11:00",
+            speaker=("Samir Haddad", "Organisateur"),
+            theme="Démonstration",
+        ),
+        SessionSpec(
+            "Atelier : scanner les badges",
+            "Salle Atelier",
+            1,
+            "11:30",
+            "12:30",
+            session_type="atelier",
+            speaker=("Yacine Ould-Ali", "Contrôleur des badges"),
+            theme="Démonstration",
+        ),
+        SessionSpec(
+            "Atelier payant : l'application exposant",
+            "Salle Atelier",
+            1,
+            "14:00",
+            "16:00",
+            session_type="atelier",
+            price=1000,
+            speaker=("Rania Mansouri", "Exposante"),
+            theme="Numérique",
+        ),
     ),
 )
 
@@ -306,6 +499,72 @@ def ensure_assignment(
     return assignment
 
 
+def ensure_room(event: Event, spec: RoomSpec, *, actor: User, log: Log = _quiet) -> Room:
+    room = Room.objects.filter(event=event, name=spec.name).first()
+    if room is None:
+        log(f"created room {spec.name}")
+        return create_room(event=event, actor=actor, name=spec.name, capacity=spec.capacity, location=spec.location)
+    if (room.capacity, room.location, room.is_active) != (spec.capacity, spec.location, True):
+        room = update_room(room=room, actor=actor, capacity=spec.capacity, location=spec.location, is_active=True)
+    return room
+
+
+def session_fields(spec: SessionSpec, event: Event, rooms: dict[str, Room]) -> dict:
+    day = timezone.localdate(event.start_date, timezone=ALGIERS) + timedelta(days=spec.day)
+
+    def at(hhmm: str) -> datetime:
+        return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=ALGIERS)
+
+    return {
+        "room": rooms[spec.room],
+        "start_time": at(spec.start),
+        "end_time": at(spec.end),
+        "session_type": spec.session_type,
+        "is_paid": spec.price > 0,
+        "price": Decimal(spec.price),
+        "speaker_name": spec.speaker[0],
+        "speaker_title": spec.speaker[1],
+        "theme": spec.theme,
+        "youtube_live_url": spec.youtube_live_url,
+    }
+
+
+def ensure_session(event: Event, spec: SessionSpec, rooms: dict[str, Room], *, actor: User, log: Log = _quiet):
+    fields = session_fields(spec, event, rooms)
+    session = Session.objects.filter(event=event, title=spec.title).first()
+    if session is None:
+        log(f"created session {spec.title}")
+        return create_session(event=event, actor=actor, title=spec.title, **fields)
+    changed = {name: value for name, value in fields.items() if getattr(session, name) != value}
+    if changed:
+        session = update_session(session=session, actor=actor, **changed)
+    return session
+
+
+def ensure_programme(event: Event, *, actor: User, log: Log = _quiet) -> None:
+    room_specs, session_specs = PROGRAMMES[event.name]
+    rooms = {spec.name: ensure_room(event, spec, actor=actor, log=log) for spec in room_specs}
+    for spec in session_specs:
+        ensure_session(event, spec, rooms, actor=actor, log=log)
+
+
+BADGE_ROLES = (Role.PARTICIPANT, Role.EXPOSANT)
+
+
+def ensure_badge_holder(event: Event, user: User, role: str, *, actor: User, log: Log = _quiet) -> None:
+    """Participants and exposants hold a signed badge of the event (kind = their role)."""
+    if role not in BADGE_ROLES:
+        return
+    badge = Participant.objects.filter(event=event, user=user).first()
+    if badge is None:
+        add_participant(event=event, actor=actor, user=user, kind=role)
+        log(f"issued a badge to {user.email} in {event.name}")
+        return
+    if badge.kind != role:
+        badge = update_participant(participant=badge, actor=actor, kind=role)
+    ensure_badge(participant=badge)
+
+
 def ensure_member(member: Member | MultiEventUser, *, superuser: bool = False) -> User:
     user, _created = ensure_user(member.email, member.first_name, member.last_name, superuser=superuser)
     return user
@@ -321,6 +580,8 @@ def seed_event(spec: EventSpec, *, today: date | None = None, log: Log = _quiet)
     event = ensure_event(spec, organisateur=organisateur, today=today, log=log)
     for member in members:
         ensure_assignment(event, users[member.email], member.role, assigned_by=organisateur, log=log)
+        ensure_badge_holder(event, users[member.email], member.role, actor=organisateur, log=log)
+    ensure_programme(event, actor=organisateur, log=log)
     return [Credential(m.email, m.role, spec.name) for m in spec.members]
 
 
@@ -345,6 +606,7 @@ def seed_multi_event_users(*, today: date | None = None, log: Log = _quiet) -> l
             event = find_event(event_name)
             assigner = User.objects.filter(email=specs[event_name].organisateur.email).first()
             ensure_assignment(event, user, role, assigned_by=assigner, log=log)
+            ensure_badge_holder(event, user, role, actor=assigner, log=log)
             rows.append(Credential(person.email, role, event_name))
     return rows
 

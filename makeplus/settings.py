@@ -233,6 +233,11 @@ SPECTACULAR_SETTINGS = {
         "HealthStateEnum": "makeplus.health.HEALTH_STATES",
         "RoleEnum": "events.models.Role",
         "EventStatusEnum": "events.models.Event.Status",
+        "SessionStatusEnum": "events.models.Session.Status",
+        "SessionTypeEnum": "events.models.Session.Type",
+        "SessionAccessStatusEnum": "events.models.SessionAccess.Status",
+        "PaymentMethodEnum": "events.models.SessionAccess.Method",
+        "ParticipantKindEnum": "events.models.Participant.Kind",
     },
     # Replaces drf-spectacular's enum hook: same logic, skipping the generated error components.
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],

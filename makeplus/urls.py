@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from events.views import DashboardStatsView, EventViewSet, UserAssignmentViewSet
+from events.views.participants import BadgeKeyView, ParticipantViewSet, QrGenerateView
+from events.views.programme import RoomViewSet, SessionViewSet
 from makeplus import errors
 from makeplus.health import HealthView
 
@@ -11,6 +13,11 @@ from makeplus.health import HealthView
 router = DefaultRouter()
 router.register("events", EventViewSet, basename="event")
 router.register("user-assignments", UserAssignmentViewSet, basename="user-assignment")
+router.register("rooms", RoomViewSet, basename="room")
+router.register("sessions", SessionViewSet, basename="session")
+# --- participants & badges (events/views/participants.py) ---
+router.register("participants", ParticipantViewSet, basename="participant")
+# --- end participants & badges ---
 
 api_patterns = [
     path("auth/", include("accounts.urls")),
@@ -19,6 +26,11 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # --- participants & badges (events/views/participants.py) ---
+    path("qr/generate/", QrGenerateView.as_view(), name="qr-generate"),
+    # Before the router, so that it wins over the events viewset's routes.
+    path("events/<uuid:pk>/badge-key/", BadgeKeyView.as_view(), name="event-badge-key"),
+    # --- end participants & badges ---
     path("", include(router.urls)),
     # Unknown API routes answer in the error format even with DEBUG on (no HTML debug page).
     re_path(r"^.*$", errors.not_found),

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tests.factories import UserFactory
 from conftest import error_codes
 from events.models import Role, UserEventAssignment
-from events.tests.factories import AssignmentFactory
+from events.tests.factories import AssignmentFactory, EventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +225,36 @@ def test_list_query_count_is_the_same_for_1_and_30_rows(organisateur, event_a):
         assert client.get("/api/user-assignments/?page_size=50").json()["count"] == 30
 
     assert len(one) == len(many) == 3  # user+assignment, count, page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite locks the file)")
+@pytest.mark.django_db(transaction=True)
+def test_two_organisateurs_demoting_each_other_at_once_leave_one():
+    import threading
+
+    from events import services
+    from makeplus.errors import AppError
+
+    event = EventFactory()
+    first, second = AssignmentFactory.create_batch(2, event=event, role=Role.ORGANISATEUR)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def demote(assignment):
+        try:
+            barrier.wait()
+            services.update_assignment(assignment=assignment, actor=assignment.user, role=Role.PARTICIPANT)
+            outcomes.append("ok")
+        except AppError as exc:
+            outcomes.append(str(exc.get_codes()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=demote, args=(a,)) for a in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert sorted(outcomes) == ["last_organisateur", "ok"]
+    assert UserEventAssignment.objects.filter(event=event, role=Role.ORGANISATEUR, is_active=True).count() == 1

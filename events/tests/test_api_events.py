@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from conftest import error_codes
-from events.models import Event, Role, UserEventAssignment
+from events.models import Event, Participant, Role, UserEventAssignment
 from events.tests.factories import AssignmentFactory, EventFactory
+from events.tests.factories_programme import RoomFactory
 from events.tests.pdfs import pdf_bytes, pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -239,17 +240,22 @@ def test_delete_of_another_event_is_404(member, event_a, event_b):
 
 def test_statistics_for_organisateur(member, event_a):
     client, _ = member(Role.ORGANISATEUR, event_a)
-    AssignmentFactory.create_batch(3, event=event_a, role=Role.PARTICIPANT)
-    AssignmentFactory(event=event_a, role=Role.EXPOSANT)
+    for assignment in AssignmentFactory.create_batch(3, event=event_a, role=Role.PARTICIPANT):
+        Participant.objects.create(event=event_a, user=assignment.user)
+    Participant.objects.create(
+        event=event_a, user=AssignmentFactory(event=event_a, role=Role.EXPOSANT).user, kind="exposant"
+    )
     AssignmentFactory(event=event_a, role=Role.PARTICIPANT, is_active=False)
-    AssignmentFactory(role=Role.PARTICIPANT)  # another event
+    RoomFactory(event=event_a)
+    other = AssignmentFactory(role=Role.PARTICIPANT)  # another event
+    Participant.objects.create(event=other.event, user=other.user)
 
     response = client.get(f"/api/events/{event_a.pk}/statistics/")
 
     assert response.status_code == 200
     assert response.json() == {
         "event": {"id": str(event_a.pk), "name": "TechSummit Algeria", "status": "active"},
-        "totals": {"participants": 3, "exhibitors": 1, "rooms": 0},
+        "totals": {"participants": 3, "exhibitors": 1, "rooms": 1},
         "members": {
             "by_role": {
                 "organisateur": 1,

@@ -224,3 +224,26 @@ def test_create_test_data_after_create_test_users_reuses_the_accounts():
 
     assert User.objects.count() == 8
     assert UserEventAssignment.objects.count() == 7
+
+
+def test_multi_event_data_has_programme_and_signed_badges():
+    from events.badges import verify_badge
+    from events.models import Participant, Room, Session
+
+    call_command("create_multi_event_data", stdout=StringIO())
+    call_command("create_multi_event_data", stdout=StringIO())
+
+    for event in Event.objects.all():
+        assert Room.objects.filter(event=event).count() == 4
+        sessions = Session.objects.filter(event=event)
+        assert sessions.count() == 3
+        assert sessions.filter(session_type="atelier").count() == 2
+        assert sessions.filter(is_paid=True).count() == 1
+        badges = Participant.objects.filter(event=event)
+        assert sorted(badges.values_list("kind", flat=True)) == ["exposant", "exposant", "participant", "participant"]
+        assert all(verify_badge(b.qr_code_data, event=event).ok for b in badges)
+        assert (event.total_rooms, event.total_participants, event.total_exhibitors) == (4, 2, 2)
+    tech = Event.objects.get(name="TechSummit Algeria")
+    now = timezone.now()
+    today = timezone.localdate(now)
+    assert {timezone.localdate(s.start_time) for s in Session.objects.filter(event=tech)} == {today}

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from rest_framework import status
 
 from accounts.models import User, normalize_email
-from events.models import Event, Role, UserEventAssignment
+from events.models import Event, Participant, Role, UserEventAssignment
 from makeplus.errors import AppError
 
 EVENT_FILE_FIELDS = ("programme_file", "guide_file")
@@ -123,6 +123,12 @@ def update_assignment(
         _ensure_other_organisateur(assignment)
     assignment.role, assignment.is_active = new_role, new_active
     assignment.save(update_fields=["role", "is_active"])
+    if new_role in (Role.PARTICIPANT, Role.EXPOSANT):
+        # A badge follows its holder's role (exposant badges count as exhibitors).
+        badge = Participant.objects.filter(event_id=assignment.event_id, user_id=assignment.user_id).first()
+        if badge is not None and badge.kind != new_role:
+            badge.kind = new_role
+            badge.save(update_fields=["kind", "updated_at"])
     return assignment
 
 

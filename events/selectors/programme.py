@@ -1,0 +1,35 @@
+"""Reads for rooms and sessions, scoped to one event first."""
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+
+from events.models import Event, Participant, Room, Session, SessionAccess
+
+
+def rooms_for_event(event: Event) -> QuerySet[Room]:
+    return Room.objects.filter(event=event)
+
+
+def sessions_for_event(event: Event, *, viewer=None) -> QuerySet[Session]:
+    """Sessions with their room, the places taken (``registered_count``) and, for ``viewer``,
+    the status of its own atelier access (``my_access_status``) — one query for a whole page."""
+    sessions = (
+        Session.objects.filter(event=event)
+        .select_related("room")
+        .annotate(registered_count=Count("accesses", filter=~Q(accesses__status=SessionAccess.Status.CANCELLED)))
+    )
+    if viewer is not None and viewer.is_authenticated:
+        mine = SessionAccess.objects.filter(
+            session=OuterRef("pk"), participant__user=viewer, participant__event=event
+        ).values("status")[:1]
+        sessions = sessions.annotate(my_access_status=Subquery(mine))
+    return sessions
+
+
+def participants_allowed_in(room: Room) -> QuerySet[Participant]:
+    """Badge holders who may enter ``room`` (room permission only; ateliers add payment rules)."""
+    return (
+        Participant.objects.filter(event_id=room.event_id)
+        .filter(Q(access_all_rooms=True) | Q(allowed_rooms=room))
+        .select_related("user")
+        .distinct()
+    )

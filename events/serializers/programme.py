@@ -1,0 +1,151 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from events.models import Participant, Role, Room, Session, SessionAccess
+from events.youtube import youtube_embed_url, youtube_video_id
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    occupancy_percentage = serializers.FloatField(read_only=True)
+    name = serializers.CharField(max_length=150)
+
+    class Meta:
+        model = Room
+        fields = [
+            "id",
+            "event",
+            "name",
+            "description",
+            "capacity",
+            "location",
+            "current_participants",
+            "occupancy_percentage",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "event", "current_participants", "created_at", "updated_at"]
+        extra_kwargs = {"capacity": {"min_value": 1}}
+
+    def validate_name(self, value):
+        if not value.strip():
+            raise serializers.ValidationError(_("This field may not be blank."), code="blank")
+        return value.strip()
+
+
+class RoomBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Room
+        fields = ["id", "name", "capacity", "location"]
+
+
+# Roles that see every stream and detail of the programme, paid or not.
+STAFF_ROLES = {Role.ORGANISATEUR, Role.GESTIONNAIRE_DES_SALLES, Role.CONTROLLEUR_DES_BADGES}
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.none())
+    room_detail = RoomBriefSerializer(source="room", read_only=True)
+    is_live = serializers.BooleanField(read_only=True)
+    duration_minutes = serializers.IntegerField(read_only=True)
+    youtube_video_id = serializers.SerializerMethodField()
+    youtube_embed_url = serializers.SerializerMethodField()
+    places_left = serializers.SerializerMethodField(help_text=_("Ateliers: places still free; null for conferences."))
+    my_access_status = serializers.SerializerMethodField(
+        help_text=_("The caller's atelier registration: registered, paid, cancelled or null.")
+    )
+    price = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, min_value=0)
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "event",
+            "room",
+            "room_detail",
+            "title",
+            "description",
+            "start_time",
+            "end_time",
+            "speaker_name",
+            "speaker_title",
+            "speaker_bio",
+            "speaker_photo_url",
+            "theme",
+            "status",
+            "session_type",
+            "is_paid",
+            "price",
+            "youtube_live_url",
+            "youtube_video_id",
+            "youtube_embed_url",
+            "cover_image_url",
+            "metadata",
+            "is_live",
+            "duration_minutes",
+            "places_left",
+            "my_access_status",
+            "cancelled_at",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "event", "status", "cancelled_at", "cancel_reason", "created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        event = self.context.get("event")
+        if event is not None:
+            self.fields["room"].queryset = Room.objects.filter(event=event)
+
+    def _stream_visible(self, session) -> bool:
+        """A paid atelier's stream is for staff and for participants who paid."""
+        if not session.is_paid:
+            return True
+        if self.context.get("role") in STAFF_ROLES:
+            return True
+        return getattr(session, "my_access_status", None) == SessionAccess.Status.PAID
+
+    def to_representation(self, session):
+        data = super().to_representation(session)
+        if not self._stream_visible(session):
+            data["youtube_live_url"] = None
+        return data
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_youtube_video_id(self, session) -> str | None:
+        if not session.youtube_live_url or not self._stream_visible(session):
+            return None
+        return youtube_video_id(session.youtube_live_url)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_youtube_embed_url(self, session) -> str | None:
+        video_id = self.get_youtube_video_id(session)
+        return youtube_embed_url(video_id) if video_id else None
+
+    def get_places_left(self, session) -> int | None:
+        if session.session_type != Session.Type.ATELIER:
+            return None
+        taken = getattr(session, "registered_count", None)
+        if taken is None:
+            taken = session.accesses.exclude(status=SessionAccess.Status.CANCELLED).count()
+        return max(session.room.capacity - taken, 0)
+
+    @extend_schema_field(serializers.ChoiceField(choices=SessionAccess.Status.choices, allow_null=True))
+    def get_my_access_status(self, session):
+        return getattr(session, "my_access_status", None)
+
+
+class SessionCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class RoomParticipantSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(source="user.get_full_name")
+    email = serializers.EmailField(source="user.email")
+
+    class Meta:
+        model = Participant
+        fields = ["id", "badge_id", "full_name", "email", "kind", "is_checked_in", "access_all_rooms"]

@@ -1,0 +1,182 @@
+"""Writes on the programme: rooms and sessions (conferences and ateliers)."""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import status
+
+from events.models import Event, Room, Session
+from events.youtube import youtube_video_id
+from makeplus.errors import AppError
+
+CONFLICT = status.HTTP_409_CONFLICT
+
+
+# --- rooms ---------------------------------------------------------------------------------------
+
+
+def _room_name_taken() -> AppError:
+    return AppError(_("A room with this name already exists in this event."), "room_name_taken")
+
+
+def _ensure_room_name_free(*, event: Event, name: str, exclude_pk=None) -> None:
+    if Room.objects.filter(event=event, name__iexact=name.strip()).exclude(pk=exclude_pk).exists():
+        raise _room_name_taken()
+
+
+@transaction.atomic
+def create_room(*, event: Event, actor, **fields) -> Room:
+    _ensure_room_name_free(event=event, name=fields.get("name", ""))
+    room = Room(event=event, created_by=actor, **fields)
+    try:
+        with transaction.atomic():
+            room.save()
+    except IntegrityError:
+        raise _room_name_taken() from None
+    return room
+
+
+@transaction.atomic
+def update_room(*, room: Room, actor, **fields) -> Room:
+    lock_room(room.pk)
+    room = Room.objects.select_related("event").get(pk=room.pk)
+    if "name" in fields:
+        _ensure_room_name_free(event=room.event, name=fields["name"], exclude_pk=room.pk)
+    if "capacity" in fields and fields["capacity"] < room.current_participants:
+        raise AppError(
+            _("Capacity cannot go below the %(n)s people inside the room now.") % {"n": room.current_participants},
+            "capacity_below_occupancy",
+        )
+    for name, value in fields.items():
+        setattr(room, name, value)
+    try:
+        with transaction.atomic():
+            room.save()
+    except IntegrityError:
+        raise _room_name_taken() from None
+    return room
+
+
+@transaction.atomic
+def delete_room(*, room: Room, actor) -> None:
+    """A room with sessions is part of the programme: deactivate it (is_active=false) instead."""
+    if room.sessions.exists():
+        raise AppError(
+            _("This room has sessions; move or delete them, or deactivate the room."),
+            "room_in_use",
+            status_code=CONFLICT,
+        )
+    room.delete()
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+SESSION_RULE_FIELDS = ("room", "start_time", "end_time", "session_type", "is_paid", "price", "youtube_live_url")
+
+
+def check_session_rules(session: Session) -> None:
+    """Every rule of a session that the database cannot express, on the merged values."""
+    event = session.event
+    if session.room.event_id != event.pk:
+        raise AppError(_("The room belongs to another event."), "room_not_in_event")
+    if session.end_time <= session.start_time:
+        raise AppError(_("A session must end after it starts."), "end_before_start")
+    if session.start_time < event.start_date or session.end_time > event.end_date:
+        raise AppError(_("A session must take place within the event's dates."), "outside_event_dates")
+    price = Decimal(session.price or 0)
+    if price < 0:
+        raise AppError(_("The price cannot be negative."), "negative_price")
+    if session.is_paid and session.session_type != Session.Type.ATELIER:
+        raise AppError(_("Only ateliers can be paid."), "paid_conference")
+    if session.is_paid and price <= 0:
+        raise AppError(_("A paid atelier needs a price above zero."), "price_required")
+    if not session.is_paid and price != 0:
+        raise AppError(_("A free session has no price."), "price_without_payment")
+    if session.youtube_live_url and youtube_video_id(session.youtube_live_url) is None:
+        raise AppError(_("Only YouTube links are accepted (watch, youtu.be, live, embed)."), "invalid_youtube_url")
+
+
+def ensure_room_free(session: Session) -> None:
+    """Called with the room row locked: concurrent writers of one room's programme queue here."""
+    if session.status == Session.Status.CANCELLED:
+        return
+    overlapping = (
+        Session.objects.filter(room=session.room, start_time__lt=session.end_time, end_time__gt=session.start_time)
+        .exclude(status=Session.Status.CANCELLED)
+        .exclude(pk=session.pk)
+    )
+    if overlapping.exists():
+        raise AppError(_("Another session takes place in this room at that time."), "room_busy", status_code=CONFLICT)
+
+
+def lock_room(room_id) -> None:
+    """Row-lock one room (only it: no ordering joins) for the rest of the transaction."""
+    list(Room.objects.select_for_update(of=("self",)).filter(pk=room_id).order_by().values_list("pk"))
+
+
+def _save_session(session: Session) -> Session:
+    lock_room(session.room_id)
+    check_session_rules(session)
+    ensure_room_free(session)
+    try:
+        with transaction.atomic():
+            session.save()
+    except IntegrityError:
+        # PostgreSQL's exclusion constraint: the last word if a writer slipped past the lock.
+        raise AppError(
+            _("Another session takes place in this room at that time."), "room_busy", status_code=CONFLICT
+        ) from None
+    return session
+
+
+@transaction.atomic
+def create_session(*, event: Event, actor, **fields) -> Session:
+    return _save_session(Session(event=event, created_by=actor, **fields))
+
+
+@transaction.atomic
+def update_session(*, session: Session, actor, **fields) -> Session:
+    session = Session.objects.select_for_update(of=("self",)).select_related("event", "room").get(pk=session.pk)
+    for name, value in fields.items():
+        setattr(session, name, value)
+    return _save_session(session)
+
+
+@transaction.atomic
+def delete_session(*, session: Session, actor) -> None:
+    if session.accesses.exclude(status="cancelled").exists():
+        raise AppError(
+            _("Participants are registered for this session; cancel it instead."),
+            "session_has_registrations",
+            status_code=CONFLICT,
+        )
+    session.delete()
+
+
+# Allowed status changes; completed and cancelled are final.
+TRANSITIONS = {
+    Session.Status.LIVE: {Session.Status.SCHEDULED},
+    Session.Status.COMPLETED: {Session.Status.SCHEDULED, Session.Status.LIVE},
+    Session.Status.CANCELLED: {Session.Status.SCHEDULED, Session.Status.LIVE},
+}
+
+
+@transaction.atomic
+def change_session_status(*, session: Session, actor, to: str, reason: str = "") -> Session:
+    session = Session.objects.select_for_update(of=("self",)).select_related("event", "room").get(pk=session.pk)
+    if session.status not in TRANSITIONS[to]:
+        raise AppError(
+            _("A %(current)s session cannot become %(target)s.")
+            % {"current": session.get_status_display(), "target": Session.Status(to).label},
+            "invalid_transition",
+            status_code=CONFLICT,
+        )
+    session.status = to
+    fields = ["status", "updated_at"]
+    if to == Session.Status.CANCELLED:
+        session.cancelled_at, session.cancelled_by, session.cancel_reason = timezone.now(), actor, reason
+        fields += ["cancelled_at", "cancelled_by", "cancel_reason"]
+    session.save(update_fields=fields)
+    return session

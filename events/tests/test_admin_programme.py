@@ -1,0 +1,66 @@
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+
+from accounts.tests.factories import UserFactory
+from events.models import Role, Session
+from events.tests.factories import AssignmentFactory
+from events.tests.factories_programme import RoomFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organiser_admin(event_a):
+    user = UserFactory(is_staff=True)
+    AssignmentFactory(user=user, event=event_a, role=Role.ORGANISATEUR)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_organiser_sees_only_its_rooms_and_sessions(organiser_admin, event_a, event_b):
+    own = RoomFactory(event=event_a, name="Salle Atlas")
+    foreign = RoomFactory(event=event_b, name="Salle Oran")
+    SessionFactory(room=own, title="Keynote")
+    foreign_session = SessionFactory(room=foreign, title="Ailleurs")
+
+    rooms = organiser_admin.get("/admin/events/room/")
+    sessions = organiser_admin.get("/admin/events/session/")
+
+    assert rooms.status_code == 200
+    assert [r.name for r in rooms.context["cl"].result_list] == ["Salle Atlas"]
+    assert [s.title for s in sessions.context["cl"].result_list] == ["Keynote"]
+    assert organiser_admin.get(f"/admin/events/room/{own.pk}/change/").status_code == 200
+    assert organiser_admin.get(f"/admin/events/room/{foreign.pk}/change/").status_code == 302
+    assert organiser_admin.get(f"/admin/events/session/{foreign_session.pk}/change/").status_code == 302
+
+
+def test_session_form_applies_the_programme_rules(organiser_admin, event_a):
+    room = RoomFactory(event=event_a)
+    existing = SessionFactory(room=room)
+    start = existing.start_time + timedelta(minutes=30)
+
+    response = organiser_admin.post(
+        "/admin/events/session/add/",
+        {
+            "event": str(event_a.pk),
+            "room": str(room.pk),
+            "title": "Chevauchement",
+            "start_time_0": start.strftime("%Y-%m-%d"),
+            "start_time_1": start.strftime("%H:%M:%S"),
+            "end_time_0": (start + timedelta(hours=1)).strftime("%Y-%m-%d"),
+            "end_time_1": (start + timedelta(hours=1)).strftime("%H:%M:%S"),
+            "status": "scheduled",
+            "session_type": "conference",
+            "price": "0",
+            "metadata": "{}",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["__all__"] == [
+        "Une autre séance a lieu dans cette salle à ce moment-là."
+    ]
+    assert Session.objects.count() == 1

@@ -1,0 +1,143 @@
+from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from events.filters import SessionFilter
+from events.models import Room, Session
+from events.permissions import IsOrganizer, IsOrganizerOrReadOnly, current_assignment
+from events.selectors.programme import participants_allowed_in, rooms_for_event, sessions_for_event
+from events.serializers.programme import (
+    RoomParticipantSerializer,
+    RoomSerializer,
+    SessionCancelSerializer,
+    SessionSerializer,
+)
+from events.services import programme as services
+from events.views.ateliers import AtelierActionsMixin
+
+
+class EventScopedMixin:
+    """Querysets start from the caller's current event: another event's object is a 404."""
+
+    def current_event(self):
+        return current_assignment(self.request).event
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        assignment = getattr(self.request, "event_assignment", None)
+        if assignment is not None:
+            context.update(event=assignment.event, role=assignment.role)
+        return context
+
+    def paginated(self, queryset, serializer_class):
+        page = self.paginate_queryset(queryset)
+        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+
+class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
+    """Rooms of the current event. Members read; organisateurs write. `current_participants`
+    is live occupancy, changed only by door scans. A room with sessions cannot be deleted
+    (409 `room_in_use`): deactivate it."""
+
+    serializer_class = RoomSerializer
+    permission_classes = [IsOrganizerOrReadOnly]
+    filterset_fields = ["is_active"]
+    search_fields = ["name", "location", "description"]
+    ordering_fields = ["name", "capacity", "current_participants"]
+    ordering = ["name"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Room.objects.none()
+        return rooms_for_event(self.current_event())
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_room(
+            event=self.current_event(), actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_room(
+            room=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.delete_room(room=instance, actor=self.request.user)
+
+    @extend_schema(responses={200: SessionSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"])
+    def sessions(self, request, pk=None):
+        room = self.get_object()
+        sessions = sessions_for_event(room.event, viewer=request.user).filter(room=room).order_by("start_time")
+        return self.paginated(sessions, SessionSerializer)
+
+    @extend_schema(responses={200: RoomParticipantSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], permission_classes=[IsOrganizer])
+    def participants(self, request, pk=None):
+        """Who may enter this room (not who is inside: that comes from door scans)."""
+        room = self.get_object()
+        return self.paginated(
+            participants_allowed_in(room).order_by("user__last_name", "user__first_name", "pk"),
+            RoomParticipantSerializer,
+        )
+
+
+@extend_validation_errors(
+    ["participant_required"], field_name="non_field_errors", actions=["payments"], methods=["post"]
+)
+@extend_validation_errors(["does_not_exist"], field_name="participant_id", actions=["payments"], methods=["post"])
+@extend_validation_errors(["does_not_exist"], field_name="badge_id", actions=["payments"], methods=["post"])
+class SessionViewSet(EventScopedMixin, AtelierActionsMixin, viewsets.ModelViewSet):
+    """The programme of the current event: conferences and ateliers. Members read;
+    organisateurs write and move sessions through scheduled → live → completed (or cancelled)."""
+
+    serializer_class = SessionSerializer
+    permission_classes = [IsOrganizerOrReadOnly]
+    filterset_class = SessionFilter
+    search_fields = ["title", "speaker_name", "theme"]
+    ordering_fields = ["start_time", "title", "end_time"]
+    ordering = ["start_time", "title"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Session.objects.none()
+        return sessions_for_event(self.current_event(), viewer=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_session(
+            event=self.current_event(), actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_session(
+            session=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.delete_session(session=instance, actor=self.request.user)
+
+    def _transition(self, to, **kwargs):
+        session = services.change_session_status(session=self.get_object(), actor=self.request.user, to=to, **kwargs)
+        return Response(self.get_serializer(session).data)
+
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsOrganizer])
+    def mark_live(self, request, pk=None):
+        return self._transition(Session.Status.LIVE)
+
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsOrganizer])
+    def mark_completed(self, request, pk=None):
+        return self._transition(Session.Status.COMPLETED)
+
+    @extend_schema(request=SessionCancelSerializer, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsOrganizer])
+    def cancel(self, request, pk=None):
+        serializer = SessionCancelSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._transition(Session.Status.CANCELLED, reason=serializer.validated_data["reason"])
