@@ -5,8 +5,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from events.admin_scoping import OrganisateurScopedAdmin
-from events.models import Room, Session, SessionAccess
+from events.models import Room, RoomAssignment, Session, SessionAccess
 from events.services.programme import check_session_rules, ensure_room_free
+from events.services.staff import check_assignment
 from makeplus.admin_csv import export_as_csv
 from makeplus.errors import AppError
 
@@ -87,3 +88,52 @@ class SessionAccessAdmin(OrganisateurScopedAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class RoomAssignmentAdminForm(forms.ModelForm):
+    # No Meta: built by the admin. Same rules as the API, shown as form errors.
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        shift = self.instance
+        for name, value in cleaned.items():
+            setattr(shift, name, value)
+        try:
+            check_assignment(shift)
+        except AppError as exc:
+            raise ValidationError(str(exc.detail), code=exc.get_codes()) from None
+        return cleaned
+
+
+@admin.register(RoomAssignment)
+class RoomAssignmentAdmin(OrganisateurScopedAdmin, admin.ModelAdmin):
+    """Shifts by room (filter) or by person (search by email or name)."""
+
+    form = RoomAssignmentAdminForm
+    event_path = "room__event"
+    list_display = ["user", "room", "role", "start_time", "end_time", "is_active", "notes"]
+    list_filter = ["role", "is_active", "room__event", "room"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "room__name"]
+    list_select_related = ["user", "room"]
+    date_hierarchy = "start_time"
+    readonly_fields = ["assigned_by", "created_at", "updated_at"]
+    actions = [export_as_csv]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if not request.user.is_superuser and db_field.name in ("room", "user"):
+            from events.admin_scoping import organised_event_ids
+
+            events = organised_event_ids(request)
+            if db_field.name == "room":
+                field.queryset = field.queryset.filter(event_id__in=events)
+            else:  # only members of the organised events, never the whole platform
+                field.queryset = field.queryset.filter(event_assignments__event_id__in=events).distinct()
+        return field
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.assigned_by = request.user
+        super().save_model(request, obj, form, change)

@@ -83,6 +83,28 @@ class IsOrganizerOrReadOnly(IsEventMember):
         return True
 
 
+class NotAssignedToRoom(exceptions.PermissionDenied):
+    default_code = "not_assigned_to_room"
+
+
+class IsOrganizerOrOnDuty(IsEventMember):
+    """Organisateurs anywhere in their event; the other ``roles`` only at a room where they
+    are on duty now (RoomAssignment). The object is a Room or has a ``room_id``."""
+
+    roles = (Role.ORGANISATEUR, Role.GESTIONNAIRE_DES_SALLES)
+
+    def has_object_permission(self, request, view, obj):
+        from events.models import Room
+        from events.selectors.staff import on_duty
+
+        if request.event_assignment.role == Role.ORGANISATEUR:
+            return True
+        room_id = obj.pk if isinstance(obj, Room) else obj.room_id
+        if not on_duty(user=request.user, room_id=room_id):
+            raise NotAssignedToRoom(_("You are not on duty at this room now."))
+        return True
+
+
 class IsOwner(BasePermission):
     """Object-level: only the user who created the object may change it (e.g. an annonce's author)."""
 

@@ -21,10 +21,11 @@ from django.utils import timezone
 
 from accounts.management.commands.create_test_users import DEMO_PASSWORD, TEST_USERS, ensure_user
 from accounts.models import User
-from events.models import Event, Participant, Role, Room, Session, UserEventAssignment
+from events.models import STAFF_ROLES, Event, Participant, Role, Room, RoomAssignment, Session, UserEventAssignment
 from events.services import assign_user, create_event, update_assignment, update_event
 from events.services.participants import add_participant, ensure_badge, update_participant
 from events.services.programme import create_room, create_session, update_room, update_session
+from events.services.staff import assign_staff, remove_staff_assignment
 
 ALGIERS = ZoneInfo("Africa/Algiers")
 OPENING, CLOSING = time(9, 0), time(18, 0)
@@ -551,6 +552,52 @@ def ensure_programme(event: Event, *, actor: User, log: Log = _quiet) -> None:
 BADGE_ROLES = (Role.PARTICIPANT, Role.EXPOSANT)
 
 
+def shift_plan(event: Event) -> list[tuple[Room, datetime, datetime]]:
+    """Shifts that follow the programme room by room: each covers its sessions, the hand-over
+    is halfway between two sessions, and the first and last reach the event's opening and
+    closing — so the running event always has someone on duty, whatever the hour."""
+    sessions = list(Session.objects.filter(event=event).exclude(status="cancelled").select_related("room"))
+    sessions.sort(key=lambda s: s.start_time)
+    plan: list[list] = []
+    for session in sessions:
+        if plan and plan[-1][0] == session.room:
+            plan[-1][2] = session.end_time
+            continue
+        if plan:
+            handover = plan[-1][2] + (session.start_time - plan[-1][2]) / 2
+            plan[-1][2] = handover
+            plan.append([session.room, handover, session.end_time])
+        else:
+            plan.append([session.room, event.start_date, session.end_time])
+    if plan:
+        plan[-1][2] = event.end_date
+    return [tuple(step) for step in plan]
+
+
+def ensure_shifts(event: Event, user: User, role: str, plan, *, actor: User, log: Log = _quiet) -> None:
+    """The user's shifts in this event are exactly ``plan`` (room, start, end), all active."""
+    wanted = {(room.pk, start, end) for room, start, end in plan}
+    existing = list(RoomAssignment.objects.filter(user=user, room__event=event))
+    for shift in existing:
+        if (shift.room_id, shift.start_time, shift.end_time) not in wanted or shift.role != role or not shift.is_active:
+            remove_staff_assignment(assignment=shift, actor=actor)
+    kept = {
+        (s.room_id, s.start_time, s.end_time)
+        for s in RoomAssignment.objects.filter(user=user, room__event=event, is_active=True, role=role)
+    }
+    for room, start, end in plan:
+        if (room.pk, start, end) not in kept:
+            assign_staff(room=room, user=user, role=role, start_time=start, end_time=end, assigned_by=actor)
+            log(f"shift for {user.email} at {room.name}")
+
+
+def ensure_staff_shifts(event: Event, staff: list[tuple[User, str]], *, actor: User, log: Log = _quiet) -> None:
+    plan = shift_plan(event)
+    for user, role in staff:
+        if role in STAFF_ROLES:
+            ensure_shifts(event, user, role, plan, actor=actor, log=log)
+
+
 def ensure_badge_holder(event: Event, user: User, role: str, *, actor: User, log: Log = _quiet) -> None:
     """Participants and exposants hold a signed badge of the event (kind = their role)."""
     if role not in BADGE_ROLES:
@@ -582,6 +629,7 @@ def seed_event(spec: EventSpec, *, today: date | None = None, log: Log = _quiet)
         ensure_assignment(event, users[member.email], member.role, assigned_by=organisateur, log=log)
         ensure_badge_holder(event, users[member.email], member.role, actor=organisateur, log=log)
     ensure_programme(event, actor=organisateur, log=log)
+    ensure_staff_shifts(event, [(users[m.email], m.role) for m in members], actor=organisateur, log=log)
     return [Credential(m.email, m.role, spec.name) for m in spec.members]
 
 
@@ -607,6 +655,11 @@ def seed_multi_event_users(*, today: date | None = None, log: Log = _quiet) -> l
             assigner = User.objects.filter(email=specs[event_name].organisateur.email).first()
             ensure_assignment(event, user, role, assigned_by=assigner, log=log)
             ensure_badge_holder(event, user, role, actor=assigner, log=log)
+            if role == Role.CONTROLLEUR_DES_BADGES:  # at the entrance hall, the whole event
+                hall = Room.objects.filter(event=event).order_by("-capacity").first()
+                ensure_shifts(event, user, role, [(hall, event.start_date, event.end_date)], actor=assigner, log=log)
+            elif role in STAFF_ROLES:
+                ensure_staff_shifts(event, [(user, role)], actor=assigner, log=log)
             rows.append(Credential(person.email, role, event_name))
     return rows
 

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from events.views import DashboardStatsView, EventViewSet, UserAssignmentViewSet
 from events.views.participants import BadgeKeyView, ParticipantViewSet, QrGenerateView
 from events.views.programme import RoomViewSet, SessionViewSet
+from events.views.staff import RoomAssignmentViewSet
 from makeplus import errors
 from makeplus.health import HealthView
 
@@ -15,6 +16,7 @@ router.register("events", EventViewSet, basename="event")
 router.register("user-assignments", UserAssignmentViewSet, basename="user-assignment")
 router.register("rooms", RoomViewSet, basename="room")
 router.register("sessions", SessionViewSet, basename="session")
+router.register("room-assignments", RoomAssignmentViewSet, basename="room-assignment")
 # --- participants & badges (events/views/participants.py) ---
 router.register("participants", ParticipantViewSet, basename="participant")
 # --- end participants & badges ---

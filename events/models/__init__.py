@@ -1,12 +1,15 @@
 from events.models.event import Event, Role, UserEventAssignment
 from events.models.participants import EventBadgeKey, Participant
 from events.models.programme import Room, Session, SessionAccess
+from events.models.staff import STAFF_ROLES, RoomAssignment
 
 __all__ = [
     "Event",
     "EventBadgeKey",
     "Participant",
     "Role",
+    "RoomAssignment",
+    "STAFF_ROLES",
     "Room",
     "Session",
     "SessionAccess",

@@ -64,3 +64,14 @@ def test_session_form_applies_the_programme_rules(organiser_admin, event_a):
         "Une autre séance a lieu dans cette salle à ce moment-là."
     ]
     assert Session.objects.count() == 1
+
+
+def test_organiser_sees_only_its_shifts(organiser_admin, event_a, event_b):
+    from events.tests.factories_staff import RoomAssignmentFactory
+
+    own = RoomAssignmentFactory(room=RoomFactory(event=event_a))
+    RoomAssignmentFactory(room=RoomFactory(event=event_b))
+
+    response = organiser_admin.get("/admin/events/roomassignment/")
+
+    assert [a.pk for a in response.context["cl"].result_list] == [own.pk]

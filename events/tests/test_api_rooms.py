@@ -34,6 +34,7 @@ def test_another_events_room_is_404(member, event_a, event_b, role):
     client, _ = member(role, event_a)
     # Reads are 404 for everyone; writes are refused by role first (403) unless organisateur.
     write_status = 404 if role == Role.ORGANISATEUR else 403
+    participants_status = 404 if role in (Role.ORGANISATEUR, Role.GESTIONNAIRE_DES_SALLES) else 403
 
     statuses = [
         client.get(f"/api/rooms/{foreign.pk}/").status_code,
@@ -43,7 +44,7 @@ def test_another_events_room_is_404(member, event_a, event_b, role):
         client.get(f"/api/rooms/{foreign.pk}/participants/").status_code,
     ]
 
-    assert statuses == [404, 404, write_status, write_status, write_status]
+    assert statuses == [404, 404, write_status, write_status, participants_status]
     foreign.refresh_from_db()
     assert foreign.capacity == 100
 
@@ -206,14 +207,15 @@ def test_room_participants_lists_who_may_enter(member, event_a):
 
 
 @pytest.mark.parametrize("role", NOT_ORGANISATEUR)
-def test_room_participants_is_for_organisateurs(member, event_a, role):
+def test_room_participants_is_for_organisateurs_and_gestionnaires_on_duty(member, event_a, role):
     room = RoomFactory(event=event_a)
     client, _ = member(role, event_a)
 
     response = client.get(f"/api/rooms/{room.pk}/participants/")
 
     assert response.status_code == 403
-    assert error_codes(response) == ["insufficient_role"]
+    expected = "not_assigned_to_room" if role == Role.GESTIONNAIRE_DES_SALLES else "insufficient_role"
+    assert error_codes(response) == [expected]
 
 
 def test_rooms_list_query_count_is_constant(member, event_a):

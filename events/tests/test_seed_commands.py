@@ -247,3 +247,22 @@ def test_multi_event_data_has_programme_and_signed_badges():
     now = timezone.now()
     today = timezone.localdate(now)
     assert {timezone.localdate(s.start_time) for s in Session.objects.filter(event=tech)} == {today}
+
+
+def test_running_event_has_staff_on_duty_now_and_shifts_cover_sessions():
+    from events.models import RoomAssignment, Session
+    from events.selectors.staff import on_duty
+
+    call_command("create_multi_event_data", stdout=StringIO())
+    call_command("create_multi_event_data", stdout=StringIO())
+
+    tech = Event.objects.get(name="TechSummit Algeria")
+    for email in ("controlleur@techsummit.dz", "gestionnaire@techsummit.dz"):
+        user = User.objects.get(email=email)
+        shifts = RoomAssignment.objects.filter(user=user, room__event=tech)
+        assert shifts.count() == 3
+        assert any(on_duty(user=user, room_id=s.room_id) for s in shifts)
+        for session in Session.objects.filter(event=tech):
+            assert shifts.filter(
+                room=session.room, start_time__lte=session.start_time, end_time__gte=session.end_time
+            ).exists()

@@ -5,17 +5,29 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from events.filters import SessionFilter
-from events.models import Room, Session
-from events.permissions import IsOrganizer, IsOrganizerOrReadOnly, current_assignment
+from events.models import STAFF_ROLES, Role, Room, Session
+from events.permissions import (
+    IsEventMember,
+    IsOrganizer,
+    IsOrganizerOrOnDuty,
+    IsOrganizerOrReadOnly,
+    current_assignment,
+)
 from events.selectors.programme import participants_allowed_in, rooms_for_event, sessions_for_event
+from events.selectors.staff import staff_on_duty
 from events.serializers.programme import (
     RoomParticipantSerializer,
     RoomSerializer,
     SessionCancelSerializer,
     SessionSerializer,
 )
+from events.serializers.staff import OnDutySerializer
 from events.services import programme as services
 from events.views.ateliers import AtelierActionsMixin
+
+
+class IsStaffOrOrganizer(IsEventMember):
+    roles = (Role.ORGANISATEUR, *STAFF_ROLES)
 
 
 class EventScopedMixin:
@@ -76,14 +88,21 @@ class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
         return self.paginated(sessions, SessionSerializer)
 
     @extend_schema(responses={200: RoomParticipantSerializer(many=True)}, filters=False)
-    @action(detail=True, methods=["get"], permission_classes=[IsOrganizer])
+    @action(detail=True, methods=["get"], permission_classes=[IsOrganizerOrOnDuty])
     def participants(self, request, pk=None):
-        """Who may enter this room (not who is inside: that comes from door scans)."""
+        """Who may enter this room (not who is inside: that comes from door scans).
+        Organisateurs, and gestionnaires while on duty at the room."""
         room = self.get_object()
         return self.paginated(
             participants_allowed_in(room).order_by("user__last_name", "user__first_name", "pk"),
             RoomParticipantSerializer,
         )
+
+    @extend_schema(responses={200: OnDutySerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], url_path="current-staff", permission_classes=[IsStaffOrOrganizer])
+    def current_staff(self, request, pk=None):
+        """Who is on duty at this room now, with role and the end of the shift."""
+        return Response(OnDutySerializer(staff_on_duty(room=self.get_object()), many=True).data)
 
 
 @extend_validation_errors(
@@ -126,13 +145,15 @@ class SessionViewSet(EventScopedMixin, AtelierActionsMixin, viewsets.ModelViewSe
         return Response(self.get_serializer(session).data)
 
     @extend_schema(request=None, responses={200: SessionSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsOrganizer])
+    @action(detail=True, methods=["post"], permission_classes=[IsOrganizerOrOnDuty])
     def mark_live(self, request, pk=None):
+        """Organisateurs, and the gestionnaire on duty at the session's room."""
         return self._transition(Session.Status.LIVE)
 
     @extend_schema(request=None, responses={200: SessionSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsOrganizer])
+    @action(detail=True, methods=["post"], permission_classes=[IsOrganizerOrOnDuty])
     def mark_completed(self, request, pk=None):
+        """Organisateurs, and the gestionnaire on duty at the session's room."""
         return self._transition(Session.Status.COMPLETED)
 
     @extend_schema(request=SessionCancelSerializer, responses={200: SessionSerializer})

@@ -1,0 +1,51 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from accounts.models import User
+from events.models import Room, RoomAssignment
+from events.serializers import UserBriefSerializer
+from events.serializers.programme import RoomBriefSerializer
+
+
+class RoomAssignmentSerializer(serializers.ModelSerializer):
+    user = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.none(), help_text=_("A member of the current event holding the role.")
+    )
+    user_detail = UserBriefSerializer(source="user", read_only=True)
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.none())
+    room_detail = RoomBriefSerializer(source="room", read_only=True)
+    assigned_by = serializers.EmailField(source="assigned_by.email", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = RoomAssignment
+        fields = [
+            "id",
+            "user",
+            "user_detail",
+            "room",
+            "room_detail",
+            "role",
+            "start_time",
+            "end_time",
+            "is_active",
+            "notes",
+            "assigned_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        event = self.context.get("event")
+        if event is not None:
+            self.fields["room"].queryset = Room.objects.filter(event=event)
+            self.fields["user"].queryset = User.objects.filter(event_assignments__event=event).distinct()
+
+
+class OnDutySerializer(serializers.ModelSerializer):
+    user = UserBriefSerializer(read_only=True)
+
+    class Meta:
+        model = RoomAssignment
+        fields = ["id", "user", "role", "start_time", "end_time"]
