@@ -199,7 +199,9 @@ def test_admin_index_organisateur_sees_events_app(organisateur_client):
     response = organisateur_client.get(reverse("admin:index"))
 
     apps = {app["app_label"]: {m["object_name"] for m in app["models"]} for app in response.context["app_list"]}
-    assert apps == {"events": {"Event", "UserEventAssignment", "Room", "Session", "SessionAccess", "Participant", "RoomAssignment"}}
+    assert apps == {
+        "events": {"Event", "UserEventAssignment", "Room", "Session", "SessionAccess", "Participant", "RoomAssignment"}
+    }
 
 
 # --- Who gets nothing, who gets everything ---------------------------------------------
