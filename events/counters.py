@@ -69,3 +69,30 @@ def counters_disagreeing() -> list:
     for c in COUNTERS:
         mismatch |= ~Q(**{c.field: F(f"real_{c.field}")})
     return list(Event.objects.annotate(**annotations).filter(mismatch).values_list("pk", flat=True))
+
+
+def _present():
+    rows = (
+        apps.get_model("events.Participant")
+        .objects.filter(current_room=OuterRef("pk"))
+        .order_by()
+        .values("current_room")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def recount_rooms(event_ids=None) -> int:
+    """Room.current_participants = the participants whose current_room it is (door scans keep it)."""
+    rooms = apps.get_model("events.Room").objects.all()
+    if event_ids is not None:
+        rooms = rooms.filter(event_id__in=list(event_ids))
+    return rooms.update(current_participants=_present())
+
+
+def rooms_disagreeing() -> list:
+    Room = apps.get_model("events.Room")
+    return list(
+        Room.objects.annotate(real=_present()).exclude(current_participants=F("real")).values_list("pk", flat=True)
+    )

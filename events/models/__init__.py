@@ -1,3 +1,4 @@
+from events.models.access import RoomAccess
 from events.models.event import Event, Role, UserEventAssignment
 from events.models.participants import EventBadgeKey, Participant
 from events.models.programme import Room, Session, SessionAccess
@@ -8,6 +9,7 @@ __all__ = [
     "EventBadgeKey",
     "Participant",
     "Role",
+    "RoomAccess",
     "RoomAssignment",
     "STAFF_ROLES",
     "Room",

@@ -39,6 +39,16 @@ class Participant(models.Model):
     # allowed_rooms, and an empty set then means no room at all (never open by accident).
     access_all_rooms = models.BooleanField(_("access to all rooms"), default=True)
     allowed_rooms = models.ManyToManyField("events.Room", blank=True, related_name="allowed_participants")
+    # Presence: the one room the holder is inside now (door scans move it; Room.current_participants
+    # counts these rows and `manage.py recount` rebuilds it from them).
+    current_room = models.ForeignKey(
+        "events.Room",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="present_participants",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -6,7 +6,8 @@ from events.models import Event, Participant, Room, Session, SessionAccess
 
 
 def rooms_for_event(event: Event) -> QuerySet[Room]:
-    return Room.objects.filter(event=event)
+    # The event rides along: the door scan needs it (badge key) without another query.
+    return Room.objects.filter(event=event).select_related("event")
 
 
 def sessions_for_event(event: Event, *, viewer=None) -> QuerySet[Session]:

@@ -21,12 +21,18 @@ from events.serializers.programme import (
     SessionCancelSerializer,
     SessionSerializer,
 )
+from events.serializers.scanning import DecisionSerializer, VerifyAccessSerializer, decision_payload
 from events.serializers.staff import OnDutySerializer
 from events.services import programme as services
+from events.services import scanning
 from events.views.ateliers import AtelierActionsMixin
 
 
 class IsStaffOrOrganizer(IsEventMember):
+    roles = (Role.ORGANISATEUR, *STAFF_ROLES)
+
+
+class IsOrganizerOrOnDutyScanner(IsOrganizerOrOnDuty):
     roles = (Role.ORGANISATEUR, *STAFF_ROLES)
 
 
@@ -97,6 +103,18 @@ class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
             participants_allowed_in(room).order_by("user__last_name", "user__first_name", "pk"),
             RoomParticipantSerializer,
         )
+
+    @extend_schema(request=VerifyAccessSerializer, responses={200: DecisionSerializer}, filters=False)
+    @action(detail=True, methods=["post"], permission_classes=[IsOrganizerOrOnDutyScanner])
+    def verify_access(self, request, pk=None):
+        """The door scan. Every decision is a 200 (`status` granted or denied with a `reason`)
+        and a RoomAccess row. Organisateurs scan anywhere; controllers and gestionnaires only
+        at a room where they are on duty now (403 `not_assigned_to_room`)."""
+        room = self.get_object()
+        serializer = VerifyAccessSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        decision = scanning.verify_room_access(room=room, verifier=request.user, **serializer.validated_data)
+        return Response(decision_payload(decision, request))
 
     @extend_schema(responses={200: OnDutySerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], url_path="current-staff", permission_classes=[IsStaffOrOrganizer])
