@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.management.commands.create_test_users import DEMO_PASSWORD, TEST_USERS, ensure_user
 from accounts.models import User
+from annonces.seed import ensure_annonces
 from events.models import STAFF_ROLES, Event, Participant, Role, Room, RoomAssignment, Session, UserEventAssignment
 from events.services import assign_user, create_event, update_assignment, update_event
 from events.services.participants import add_participant, ensure_badge, update_participant
@@ -630,6 +631,7 @@ def seed_event(spec: EventSpec, *, today: date | None = None, log: Log = _quiet)
         ensure_badge_holder(event, users[member.email], member.role, actor=organisateur, log=log)
     ensure_programme(event, actor=organisateur, log=log)
     ensure_staff_shifts(event, [(users[m.email], m.role) for m in members], actor=organisateur, log=log)
+    ensure_annonces(event, organisateur=organisateur, log=log)
     return [Credential(m.email, m.role, spec.name) for m in spec.members]
 
 

@@ -234,6 +234,7 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "events.models.Role",
         "EventStatusEnum": "events.models.Event.Status",
         "SessionStatusEnum": "events.models.Session.Status",
+        "AnnonceStateEnum": "annonces.models.Annonce.State",
         "StaffRoleEnum": "events.models.staff.STAFF_ROLE_CHOICES",
         "SessionTypeEnum": "events.models.Session.Type",
         "SessionAccessStatusEnum": "events.models.SessionAccess.Status",

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from annonces.views import AnnonceViewSet
 from events.views import DashboardStatsView, EventViewSet, UserAssignmentViewSet
 from events.views.participants import BadgeKeyView, ParticipantViewSet, QrGenerateView
 from events.views.programme import RoomViewSet, SessionViewSet
@@ -20,6 +21,9 @@ router.register("room-assignments", RoomAssignmentViewSet, basename="room-assign
 # --- participants & badges (events/views/participants.py) ---
 router.register("participants", ParticipantViewSet, basename="participant")
 # --- end participants & badges ---
+# --- annonces (annonces/views.py) ---
+router.register("annonces", AnnonceViewSet, basename="annonce")
+# --- end annonces ---
 
 api_patterns = [
     path("auth/", include("accounts.urls")),

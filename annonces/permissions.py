@@ -1,0 +1,11 @@
+from django.utils.translation import gettext_lazy as _
+
+from events.permissions import IsOwner
+
+
+class IsAnnonceOwner(IsOwner):
+    """Object-level: only an annonce's author edits or deletes it (403 ``not_owner``)."""
+
+    owner_field = "created_by_id"
+    message = _("Only the author of this annonce can change it.")
+    code = "not_owner"

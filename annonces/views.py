@@ -1,0 +1,82 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from annonces import selectors, services
+from annonces.filters import AnnonceFilter
+from annonces.models import Annonce
+from annonces.permissions import IsAnnonceOwner
+from annonces.serializers import (
+    AnnonceSerializer,
+    ReadAllSerializer,
+    ReadReceiptSerializer,
+    UnreadCountSerializer,
+)
+from events.permissions import IsEventMember, IsOrganizerOrReadOnly, current_assignment
+from events.views.programme import EventScopedMixin
+
+
+class AnnonceViewSet(EventScopedMixin, viewsets.ModelViewSet):
+    """Annonces of the current event.
+
+    Organisateurs create them and see all of them (scheduled, published, expired) with read
+    statistics; only the author edits or deletes one (403 `not_owner`). Every other member sees
+    the published, unexpired annonces that target its role, pinned first, newest next, each with
+    `is_read`; any other annonce is a 404 for it.
+
+    Refusals (400): field errors (`blank`/`required`/`max_length` on `title`, `invalid_choice` on
+    `target_roles.<n>`) and `expires_before_publish` (expires_at not after publish_at, also after
+    merging a PATCH with the stored values).
+    """
+
+    serializer_class = AnnonceSerializer
+    permission_classes = [IsOrganizerOrReadOnly, IsAnnonceOwner]
+    filterset_class = AnnonceFilter
+    search_fields = ["title", "content"]
+    ordering_fields = ["publish_at", "expires_at", "created_at", "updated_at", "title"]
+    ordering = ["-is_pinned", "-publish_at", "-created_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Annonce.objects.none()
+        return selectors.annonces_for_member(current_assignment(self.request))
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_annonce(
+            event=self.current_event(), actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_annonce(
+            annonce=serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.delete_annonce(annonce=instance, actor=self.request.user)
+
+    @extend_schema(request=None, responses={200: ReadReceiptSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsEventMember])
+    def read(self, request, pk=None):
+        """Mark this annonce read (idempotent: the first read time is kept)."""
+        receipt = services.mark_read(annonce=self.get_object(), user=request.user)
+        unread = selectors.unread_count(current_assignment(request))
+        data = {"annonce_id": receipt.annonce_id, "read_at": receipt.read_at, "unread_count": unread}
+        return Response(ReadReceiptSerializer(data).data)
+
+    @extend_schema(request=None, responses={200: ReadAllSerializer})
+    @action(detail=False, methods=["post"], permission_classes=[IsEventMember])
+    def read_all(self, request):
+        """Mark every annonce you can see now read."""
+        assignment = current_assignment(request)
+        marked = services.mark_all_read(assignment=assignment)
+        return Response(ReadAllSerializer({"marked": marked, "unread_count": selectors.unread_count(assignment)}).data)
+
+    @extend_schema(responses={200: UnreadCountSerializer}, filters=False)
+    @action(detail=False, methods=["get"], permission_classes=[IsEventMember])
+    def unread_count(self, request):
+        """How many annonces you can see now and have not read (one cheap query)."""
+        return Response(
+            UnreadCountSerializer({"unread_count": selectors.unread_count(current_assignment(request))}).data
+        )
