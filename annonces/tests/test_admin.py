@@ -76,7 +76,7 @@ def test_the_admin_form_applies_the_annonce_rules(organiser, event_a):
     response = admin_client(organiser).post("/admin/annonces/annonce/add/", data)
 
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["__all__"] == ["An annonce must expire after it is published."]
+    assert response.context["adminform"].form.errors["__all__"] == ["Une annonce doit expirer après sa publication."]
     assert not Annonce.objects.exists()
 
 
@@ -109,7 +109,7 @@ def test_the_author_edits_its_annonce_and_sees_its_read_statistics(organiser, ev
     del data["event"]
     response = client.post(f"/admin/annonces/annonce/{annonce.pk}/change/", data)
 
-    assert "1 of 2 targeted members" in page.content.decode()
+    assert "1 sur 2 membres ciblés" in page.content.decode()
     assert response.status_code == 302
     annonce.refresh_from_db()
     assert annonce.title == "Corrigée"
