@@ -42,6 +42,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    company = models.CharField(_("company"), max_length=200, blank=True)
     photo = models.ImageField(
         _("photo"), upload_to=GeneratedName("users/photos"), blank=True, validators=[validate_upload_size]
     )

@@ -27,6 +27,7 @@ from events.services import assign_user, create_event, update_assignment, update
 from events.services.participants import add_participant, ensure_badge, update_participant
 from events.services.programme import create_room, create_session, update_room, update_session
 from events.services.staff import assign_staff, remove_staff_assignment
+from exposants.seed import ensure_exposants
 
 ALGIERS = ZoneInfo("Africa/Algiers")
 OPENING, CLOSING = time(9, 0), time(18, 0)
@@ -632,6 +633,7 @@ def seed_event(spec: EventSpec, *, today: date | None = None, log: Log = _quiet)
     ensure_programme(event, actor=organisateur, log=log)
     ensure_staff_shifts(event, [(users[m.email], m.role) for m in members], actor=organisateur, log=log)
     ensure_annonces(event, organisateur=organisateur, log=log)
+    ensure_exposants(event, log=log)
     return [Credential(m.email, m.role, spec.name) for m in spec.members]
 
 

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ExposantsConfig(AppConfig):
     name = "exposants"
     verbose_name = "Exposants"
+
+    def ready(self):
+        from exposants import signals
+
+        signals.connect()

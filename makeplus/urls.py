@@ -5,9 +5,17 @@ from rest_framework.routers import DefaultRouter
 
 from annonces.views import AnnonceViewSet
 from events.views import DashboardStatsView, EventViewSet, UserAssignmentViewSet
+from events.views.access import (  # door-scan periphery
+    ControllerRoomStatsView,
+    QrVerifyView,
+    ResetOccupancyView,
+    RoomAccessViewSet,
+    ScanSyncView,
+)
 from events.views.participants import BadgeKeyView, ParticipantViewSet, QrGenerateView
 from events.views.programme import RoomViewSet, SessionViewSet
 from events.views.staff import RoomAssignmentViewSet
+from exposants.views import ExposantScanView, ExposantScanViewSet, ExposantStatisticsView, ExposantViewSet
 from makeplus import errors
 from makeplus.health import HealthView
 
@@ -24,6 +32,13 @@ router.register("participants", ParticipantViewSet, basename="participant")
 # --- annonces (annonces/views.py) ---
 router.register("annonces", AnnonceViewSet, basename="annonce")
 # --- end annonces ---
+# --- exposants (exposants/views.py) ---
+router.register("exposants", ExposantViewSet, basename="exposant")
+router.register("exposant/scans", ExposantScanViewSet, basename="exposant-scan")
+# --- end exposants ---
+# --- door-scan periphery (events/views/access.py) ---
+router.register("room-access", RoomAccessViewSet, basename="room-access")
+# --- end door-scan periphery ---
 
 api_patterns = [
     path("auth/", include("accounts.urls")),
@@ -37,6 +52,16 @@ api_patterns = [
     # Before the router, so that it wins over the events viewset's routes.
     path("events/<uuid:pk>/badge-key/", BadgeKeyView.as_view(), name="event-badge-key"),
     # --- end participants & badges ---
+    # --- exposants (exposants/views.py) ---
+    path("exposant/scan/", ExposantScanView.as_view(), name="exposant-scan-create"),
+    path("exposant/statistics/", ExposantStatisticsView.as_view(), name="exposant-statistics"),
+    # --- end exposants ---
+    # --- door-scan periphery (events/views/access.py) ---
+    path("rooms/<uuid:pk>/reset_occupancy/", ResetOccupancyView.as_view(), name="room-reset-occupancy"),
+    path("scans/sync/", ScanSyncView.as_view(), name="scans-sync"),
+    path("qr/verify/", QrVerifyView.as_view(), name="qr-verify"),
+    path("controller/room-stats/", ControllerRoomStatsView.as_view(), name="controller-room-stats"),
+    # --- end door-scan periphery ---
     path("", include(router.urls)),
     # Unknown API routes answer in the error format even with DEBUG on (no HTML debug page).
     re_path(r"^.*$", errors.not_found),

@@ -63,6 +63,14 @@ def delete_event(*, event: Event, actor: User, confirm: bool = False) -> None:
     event.delete()
 
 
+def role_given(assignment: UserEventAssignment) -> None:
+    """What a new or changed active role brings with it: an exposant gets its exhibitor profile."""
+    if assignment.is_active and assignment.role == Role.EXPOSANT:
+        from exposants.services import ensure_exposant_profile  # exposants builds on events
+
+        ensure_exposant_profile(event=assignment.event, user=assignment.user)
+
+
 def _already_assigned() -> AppError:
     return AppError(_("This user already has a role in this event; change it instead."), "already_assigned")
 
@@ -129,6 +137,7 @@ def update_assignment(
         if badge is not None and badge.kind != new_role:
             badge.kind = new_role
             badge.save(update_fields=["kind", "updated_at"])
+    role_given(assignment)
     return assignment
 
 

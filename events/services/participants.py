@@ -20,6 +20,7 @@ from accounts.models import User, normalize_email
 from events import badges
 from events.models import Event, Participant, Role, Room, SessionAccess, UserEventAssignment
 from events.models.participants import new_badge_id
+from events.services import role_given
 from makeplus.errors import AppError
 
 # The role a badge holder has in its event, by kind of badge.
@@ -68,7 +69,9 @@ def _ensure_role(*, event: Event, user: User, kind: str, actor: User | None) -> 
     if assignment is None:
         try:
             with transaction.atomic():
-                return UserEventAssignment.objects.create(event=event, user=user, role=role, assigned_by=actor)
+                assignment = UserEventAssignment.objects.create(event=event, user=user, role=role, assigned_by=actor)
+            role_given(assignment)
+            return assignment
         except IntegrityError:  # assigned meanwhile (user-assignments API): decide on that row
             assignment = UserEventAssignment.objects.select_for_update().get(event=event, user=user)
     if assignment.role not in BADGE_ROLES.values():
@@ -80,6 +83,7 @@ def _ensure_role(*, event: Event, user: User, kind: str, actor: User | None) -> 
     if assignment.role != role or not assignment.is_active:
         assignment.role, assignment.is_active = role, True
         assignment.save(update_fields=["role", "is_active"])
+        role_given(assignment)
     return assignment
 
 

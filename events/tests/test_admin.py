@@ -202,6 +202,7 @@ def test_admin_index_organisateur_sees_events_app(organisateur_client):
     assert apps == {
         "events": {"Event", "UserEventAssignment", "Room", "Session", "SessionAccess", "Participant", "RoomAssignment"},
         "annonces": {"Annonce", "AnnonceRead"},
+        "exposants": {"Exposant", "ExposantScan"},
     }
 
 
