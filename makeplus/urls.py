@@ -46,7 +46,7 @@ api_patterns = [
     path("exposant/scan/", ExposantScanView.as_view(), name="exposant-scan-create"),
     path("exposant/statistics/", ExposantStatisticsView.as_view(), name="exposant-statistics"),
     # --- end exposants ---
-        path("", include(router.urls)),
+    path("", include(router.urls)),
     # Unknown API routes answer in the error format even with DEBUG on (no HTML debug page).
     re_path(r"^.*$", errors.not_found),
 ]
