@@ -88,12 +88,12 @@ def _atelier_reason(session: Session | None, participant: Participant) -> str:
 
 
 def _replay(*, verifier, nonce: str) -> Decision | None:
-    access = (
-        RoomAccess.objects.select_related("room", "session", "participant__user")
-        .filter(verified_by=verifier, nonce=nonce)
-        .first()
-    )
-    return Decision(access=access, room=access.room, replayed=True) if access else None
+    # Retries are rare: probe the (verifier, nonce) index cheaply, load the stored decision only on a hit.
+    pk = RoomAccess.objects.filter(verified_by=verifier, nonce=nonce).values_list("pk", flat=True).first()
+    if pk is None:
+        return None
+    access = RoomAccess.objects.select_related("room__event", "session", "participant__user").get(pk=pk)
+    return Decision(access=access, room=access.room, replayed=True)
 
 
 def verify_room_access(

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from events.filters import SessionFilter
@@ -110,7 +111,9 @@ class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
         """The door scan. Every decision is a 200 (`status` granted or denied with a `reason`)
         and a RoomAccess row. Organisateurs scan anywhere; controllers and gestionnaires only
         at a room where they are on duty now (403 `not_assigned_to_room`)."""
-        room = self.get_object()
+        # The hot path: no list filter backends on this lookup, just the scoped queryset.
+        room = get_object_or_404(self.get_queryset(), pk=pk)
+        self.check_object_permissions(request, room)
         serializer = VerifyAccessSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         decision = scanning.verify_room_access(room=room, verifier=request.user, **serializer.validated_data)
