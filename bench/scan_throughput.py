@@ -72,8 +72,11 @@ def main():
         path = f"/api/rooms/{room['id']}/verify_access/"
         while (now := time.monotonic()) < stop_at:
             badge = random.choice(badges) if random.random() > 0.05 else "ZZZZZZZZ"
-            body = {"badge_id": badge, "direction": "exit" if random.random() < 0.33 else "entry",
-                    "nonce": uuid.uuid4().hex}
+            body = {
+                "badge_id": badge,
+                "direction": "exit" if random.random() < 0.33 else "entry",
+                "nonce": uuid.uuid4().hex,
+            }
             started = time.perf_counter()
             status, answer = call(c, "POST", path, token, body)
             elapsed = time.perf_counter() - started

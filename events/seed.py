@@ -23,6 +23,7 @@ from accounts.management.commands.create_test_users import DEMO_PASSWORD, TEST_U
 from accounts.models import User
 from annonces.seed import ensure_annonces
 from events.models import STAFF_ROLES, Event, Participant, Role, Room, RoomAssignment, Session, UserEventAssignment
+from events.seed_access import ensure_access_logs
 from events.services import assign_user, create_event, update_assignment, update_event
 from events.services.participants import add_participant, ensure_badge, update_participant
 from events.services.programme import create_room, create_session, update_room, update_session
@@ -632,6 +633,7 @@ def seed_event(spec: EventSpec, *, today: date | None = None, log: Log = _quiet)
         ensure_badge_holder(event, users[member.email], member.role, actor=organisateur, log=log)
     ensure_programme(event, actor=organisateur, log=log)
     ensure_staff_shifts(event, [(users[m.email], m.role) for m in members], actor=organisateur, log=log)
+    ensure_access_logs(event, log=log)
     ensure_annonces(event, organisateur=organisateur, log=log)
     ensure_exposants(event, log=log)
     return [Credential(m.email, m.role, spec.name) for m in spec.members]

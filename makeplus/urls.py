@@ -5,6 +5,13 @@ from rest_framework.routers import DefaultRouter
 
 from annonces.views import AnnonceViewSet
 from events.views import DashboardStatsView, EventViewSet, UserAssignmentViewSet
+from events.views.access import (  # door-scan periphery
+    ControllerRoomStatsView,
+    QrVerifyView,
+    ResetOccupancyView,
+    RoomAccessViewSet,
+    ScanSyncView,
+)
 from events.views.participants import BadgeKeyView, ParticipantViewSet, QrGenerateView
 from events.views.programme import RoomViewSet, SessionViewSet
 from events.views.staff import RoomAssignmentViewSet
@@ -29,6 +36,9 @@ router.register("annonces", AnnonceViewSet, basename="annonce")
 router.register("exposants", ExposantViewSet, basename="exposant")
 router.register("exposant/scans", ExposantScanViewSet, basename="exposant-scan")
 # --- end exposants ---
+# --- door-scan periphery (events/views/access.py) ---
+router.register("room-access", RoomAccessViewSet, basename="room-access")
+# --- end door-scan periphery ---
 
 api_patterns = [
     path("auth/", include("accounts.urls")),
@@ -46,6 +56,12 @@ api_patterns = [
     path("exposant/scan/", ExposantScanView.as_view(), name="exposant-scan-create"),
     path("exposant/statistics/", ExposantStatisticsView.as_view(), name="exposant-statistics"),
     # --- end exposants ---
+    # --- door-scan periphery (events/views/access.py) ---
+    path("rooms/<uuid:pk>/reset_occupancy/", ResetOccupancyView.as_view(), name="room-reset-occupancy"),
+    path("scans/sync/", ScanSyncView.as_view(), name="scans-sync"),
+    path("qr/verify/", QrVerifyView.as_view(), name="qr-verify"),
+    path("controller/room-stats/", ControllerRoomStatsView.as_view(), name="controller-room-stats"),
+    # --- end door-scan periphery ---
     path("", include(router.urls)),
     # Unknown API routes answer in the error format even with DEBUG on (no HTML debug page).
     re_path(r"^.*$", errors.not_found),

@@ -71,6 +71,21 @@ def event_statistics(event) -> dict:
             "inactive": assignments["inactive"],
         },
         "files": {"programme": bool(event.programme_file), "guide": bool(event.guide_file)},
+        **_door_statistics(event),
+    }
+
+
+def _door_statistics(event) -> dict:
+    """Live occupancy per room and today's door scans (Algiers day) by status and reason: two queries."""
+    from events.models import Room, RoomAccess
+    from events.selectors.access import algiers_today, day_bounds, door_scans, occupancy, scans_by_status
+
+    today = algiers_today()
+    start, end = day_bounds(today)
+    scans = door_scans(RoomAccess.objects.filter(room__event=event, scanned_at__gte=start, scanned_at__lt=end))
+    return {
+        "rooms": [occupancy(room) for room in Room.objects.filter(event=event).order_by("name", "pk")],
+        "scans_today": {"date": today, **scans_by_status(scans)},
     }
 
 

@@ -96,6 +96,15 @@ class EventStatisticsSerializer(serializers.Serializer):
     members = serializers.DictField()
     files = serializers.DictField(child=serializers.BooleanField())
 
+    # rooms and scans_today: declared through the access serializers (imported late: they import this module).
+    def get_fields(self):
+        from events.serializers.access import RoomOccupancySerializer, ScansTodaySerializer
+
+        fields = super().get_fields()
+        fields["rooms"] = RoomOccupancySerializer(many=True, help_text=_("Live occupancy per room."))
+        fields["scans_today"] = ScansTodaySerializer(help_text=_("Door scans today (Algiers time)."))
+        return fields
+
 
 class UserBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()

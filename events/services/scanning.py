@@ -114,6 +114,8 @@ def verify_room_access(
     (``device_status``, ``device_reason`` when denied): it is what happened at the door, so it
     is what gets recorded; the server's own verdict goes to ``server_reason`` (a conflict
     when it differs)."""
+    if device_status == DENIED and not device_reason:
+        raise AppError(_("Say why the device denied."), "device_reason_required")
     if session is not None and session.room_id != room.pk:
         raise AppError(_("This session does not take place in this room."), "session_not_in_room")
     if nonce and (earlier := _replay(verifier=verifier, nonce=nonce)):
@@ -150,7 +152,10 @@ def _decide(room, verifier, qr_code, badge_id, direction, session, nonce, at, de
     already_inside = False
     if device_status == DENIED:
         # The door stayed shut: log the device's denial; the server's view is kept for the record.
-        server_reason, reason = reason, device_reason or reason
+        server_reason, reason = reason, device_reason
+    elif device_status == GRANTED and participant is None:
+        # The door opened for a badge the server cannot place: granted as it happened, no presence.
+        server_reason, reason = reason, ""
     elif participant is not None and (not reason or device_status == GRANTED):
         # Online: only a clean pre-check reaches the locks. Offline-granted: the door opened,
         # so presence follows, and what the server would have said goes to server_reason.

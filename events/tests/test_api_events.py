@@ -239,6 +239,9 @@ def test_delete_of_another_event_is_404(member, event_a, event_b):
 
 
 def test_statistics_for_organisateur(member, event_a):
+    from events.models import Room, RoomAccess
+    from events.selectors.access import algiers_today, day_bounds
+
     client, _ = member(Role.ORGANISATEUR, event_a)
     for assignment in AssignmentFactory.create_batch(3, event=event_a, role=Role.PARTICIPANT):
         Participant.objects.create(event=event_a, user=assignment.user)
@@ -246,9 +249,28 @@ def test_statistics_for_organisateur(member, event_a):
         event=event_a, user=AssignmentFactory(event=event_a, role=Role.EXPOSANT).user, kind="exposant"
     )
     AssignmentFactory(event=event_a, role=Role.PARTICIPANT, is_active=False)
-    RoomFactory(event=event_a)
+    room = RoomFactory(event=event_a, name="Salle Atlas", capacity=8)
     other = AssignmentFactory(role=Role.PARTICIPANT)  # another event
     Participant.objects.create(event=other.event, user=other.user)
+    # Door scans: today (Algiers) two granted, two denied; yesterday 23:30 and another event's do not count.
+    Participant.objects.filter(event=event_a, kind="participant").update(current_room=room)
+    Room.objects.filter(pk=room.pk).update(current_participants=3)
+    midnight = day_bounds()[0]
+    for minutes, status, reason, scan_room in [
+        (600, "granted", "", room),
+        (610, "granted", "", room),
+        (620, "denied", "room_full", room),
+        (630, "denied", "not_allowed_room", room),
+        (-30, "granted", "", room),
+        (600, "denied", "room_full", RoomFactory(event=other.event)),
+    ]:
+        RoomAccess.objects.create(
+            room=scan_room,
+            status=status,
+            denial_reason=reason,
+            badge_input="ZZZZZZZZ",
+            scanned_at=midnight + timedelta(minutes=minutes),
+        )
 
     response = client.get(f"/api/events/{event_a.pk}/statistics/")
 
@@ -268,6 +290,31 @@ def test_statistics_for_organisateur(member, event_a):
             "inactive": 1,
         },
         "files": {"programme": False, "guide": False},
+        "rooms": [
+            {
+                "id": str(room.pk),
+                "name": "Salle Atlas",
+                "capacity": 8,
+                "current_participants": 3,
+                "occupancy_percentage": 37.5,
+                "is_active": True,
+            }
+        ],
+        "scans_today": {
+            "date": algiers_today().isoformat(),
+            "granted": 2,
+            "denied": 2,
+            "denied_by_reason": {
+                "invalid_badge": 0,
+                "revoked": 0,
+                "wrong_event": 0,
+                "room_closed": 0,
+                "not_allowed_room": 1,
+                "payment_required": 0,
+                "not_registered": 0,
+                "room_full": 1,
+            },
+        },
     }
 
 

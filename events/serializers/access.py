@@ -1,0 +1,418 @@
+"""Shapes of the access log, offline upload, entrance check, occupancy reset and scan statistics."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from events.models import Participant, Room, RoomAccess, Session
+from events.selectors.access import RESET_NONCE_PREFIX
+from events.serializers.scanning import ScanParticipantSerializer, ScanRoomSerializer, VerifyAccessSerializer
+
+Reason = RoomAccess.Reason
+GRANTED, DENIED = RoomAccess.Status.GRANTED, RoomAccess.Status.DENIED
+
+MAX_SYNC_SCANS = 500
+# A device's clock may run a little ahead of the server's; beyond this a scan time is refused.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _check_nonce(value: str) -> str:
+    if value.startswith(RESET_NONCE_PREFIX):
+        raise serializers.ValidationError(
+            _("Nonces starting with '%(prefix)s' are reserved.") % {"prefix": RESET_NONCE_PREFIX}, code="reserved_nonce"
+        )
+    return value
+
+
+def _check_not_future(value):
+    if value > timezone.now() + CLOCK_SKEW:
+        raise serializers.ValidationError(_("This scan time is in the future."), code="scanned_in_future")
+    return value
+
+
+def _one_badge(attrs):
+    if bool(attrs.get("qr_code")) == bool(attrs.get("badge_id")):
+        raise serializers.ValidationError(_("Give either qr_code or badge_id."), code="badge_required")
+
+
+# --- verdicts of offline scans, read back from the stored row -----------------------------------
+
+
+def device_granted(access: RoomAccess) -> bool:
+    """What the scanning device decided. A granted row was granted at the door; an offline
+    denied row without a server verdict and without a known holder is a badge the device let
+    through but the server could not recognise (recorded denied, see scanning.py)."""
+    if access.status == GRANTED:
+        return True
+    return access.offline and not access.server_reason and access.participant_id is None
+
+
+def server_verdict(access: RoomAccess) -> str:
+    """What the server decided, or would have decided for an offline scan: "" = granted, else the reason."""
+    if not access.offline:
+        return access.denial_reason
+    if access.status == GRANTED or access.server_reason:
+        return access.server_reason
+    return access.denial_reason if access.participant_id is None else ""
+
+
+def is_conflict(access: RoomAccess) -> bool:
+    """An offline scan where the device and the server disagree on granted vs denied."""
+    return access.offline and device_granted(access) == bool(server_verdict(access))
+
+
+# --- the access log -----------------------------------------------------------------------------
+
+
+class AccessParticipantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="user.get_full_name")
+    badge_id = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Participant.Kind.choices)
+
+
+class AccessRoomSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class AccessSessionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+
+
+class AccessUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="get_full_name")
+    email = serializers.EmailField()
+
+
+class RoomAccessSerializer(serializers.ModelSerializer):
+    """One decision of the log (read-only)."""
+
+    participant = AccessParticipantSerializer(read_only=True, allow_null=True)
+    badge_input = serializers.SerializerMethodField(
+        help_text=_("What was scanned or typed, when it matched no badge holder of this event; else empty.")
+    )
+    room = AccessRoomSerializer(read_only=True)
+    session = AccessSessionSerializer(read_only=True, allow_null=True)
+    denial_reason = serializers.SerializerMethodField(help_text=_("Why it was denied; null when granted."))
+    server_reason = serializers.SerializerMethodField(
+        help_text=_(
+            "Offline scans: what the server decided or would have decided (null = granted). "
+            "Online scans: the same as denial_reason."
+        )
+    )
+    conflict = serializers.SerializerMethodField(
+        help_text=_("Offline scans: the device and the server disagree on granted vs denied.")
+    )
+    occupancy_reset = serializers.SerializerMethodField(
+        help_text=_("An exit written by an occupancy reset (POST /api/rooms/{id}/reset_occupancy/), not a scan.")
+    )
+    verified_by = AccessUserSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = RoomAccess
+        fields = [
+            "id",
+            "participant",
+            "badge_input",
+            "room",
+            "session",
+            "direction",
+            "status",
+            "denial_reason",
+            "already_inside",
+            "verified_by",
+            "scanned_at",
+            "received_at",
+            "nonce",
+            "offline",
+            "server_reason",
+            "conflict",
+            "occupancy_reset",
+        ]
+        read_only_fields = fields
+
+    def get_badge_input(self, obj) -> str:
+        return "" if obj.participant_id is not None else obj.badge_input
+
+    @extend_schema_field(serializers.ChoiceField(choices=Reason.choices, allow_null=True))
+    def get_denial_reason(self, obj):
+        return obj.denial_reason or None
+
+    @extend_schema_field(serializers.ChoiceField(choices=Reason.choices, allow_null=True))
+    def get_server_reason(self, obj):
+        return server_verdict(obj) or None
+
+    def get_conflict(self, obj) -> bool:
+        return is_conflict(obj)
+
+    def get_occupancy_reset(self, obj) -> bool:
+        return obj.nonce.startswith(RESET_NONCE_PREFIX)
+
+
+class RoomAccessCreateSerializer(VerifyAccessSerializer):
+    """A manual record: the same body as verify_access, plus the room and, optionally, when it happened."""
+
+    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.none(), help_text=_("A room of the current event."))
+    scanned_at = serializers.DateTimeField(
+        required=False,
+        validators=[_check_not_future],
+        help_text=_("When it happened (default now); the decision is taken as of that time."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        event = self.context.get("event")
+        if event is not None:
+            self.fields["room"].queryset = Room.objects.filter(event=event).select_related("event")
+
+    def validate_nonce(self, value):
+        return _check_nonce(value)
+
+
+# --- offline upload -----------------------------------------------------------------------------
+
+
+class SyncScanSerializer(serializers.Serializer):
+    nonce = serializers.CharField(max_length=64, help_text=_("The device's id of this scan (unique per device user)."))
+    room = serializers.UUIDField(help_text=_("A room of the current event."))
+    qr_code = serializers.CharField(max_length=512, required=False)
+    badge_id = serializers.CharField(max_length=32, required=False)
+    direction = serializers.ChoiceField(choices=RoomAccess.Direction.choices, default=RoomAccess.Direction.ENTRY)
+    scanned_at = serializers.DateTimeField(validators=[_check_not_future], help_text=_("When the badge was scanned."))
+    device_status = serializers.ChoiceField(
+        choices=RoomAccess.Status.choices, help_text=_("What the device decided at the door.")
+    )
+    device_reason = serializers.ChoiceField(
+        choices=Reason.choices, required=False, help_text=_("Why the device denied (required when it denied).")
+    )
+    session = serializers.UUIDField(required=False, allow_null=True, help_text=_("A session in that room."))
+
+    def validate_nonce(self, value):
+        return _check_nonce(value)
+
+    def validate(self, attrs):
+        _one_badge(attrs)
+        if attrs["device_status"] == DENIED and not attrs.get("device_reason"):
+            raise serializers.ValidationError(
+                {"device_reason": _("Say why the device denied.")}, code="device_reason_required"
+            )
+        if attrs["device_status"] == GRANTED and attrs.get("device_reason"):
+            raise serializers.ValidationError(
+                {"device_reason": _("A granted scan has no denial reason.")}, code="device_reason_unexpected"
+            )
+        return attrs
+
+
+class SyncSerializer(serializers.Serializer):
+    scans = SyncScanSerializer(many=True, max_length=MAX_SYNC_SCANS)
+
+    def validate(self, attrs):
+        """Rooms and sessions of the whole batch in two queries; any unknown one (or one of
+        another event) refuses the batch, with the index of each faulty scan."""
+        event = self.context["event"]
+        scans = attrs["scans"]
+        rooms = {
+            r.pk: r for r in Room.objects.filter(event=event, pk__in={s["room"] for s in scans}).select_related("event")
+        }
+        wanted = {s["session"] for s in scans if s.get("session")}
+        sessions = {s.pk: s for s in Session.objects.filter(event=event, pk__in=wanted)} if wanted else {}
+        errors, faulty = [], False
+        for scan in scans:
+            error = {}
+            room = rooms.get(scan["room"])
+            if room is None:
+                error["room"] = [serializers.ErrorDetail(_("No such room in this event."), code="does_not_exist")]
+            session = sessions.get(scan.get("session")) if scan.get("session") else None
+            if scan.get("session") and (session is None or (room is not None and session.room_id != room.pk)):
+                error["session"] = [
+                    serializers.ErrorDetail(
+                        _("No such session in this room of this event."), code="session_not_in_room"
+                    )
+                ]
+            scan["room"], scan["session"] = room, session
+            errors.append(error)
+            faulty = faulty or bool(error)
+        if faulty:
+            raise serializers.ValidationError({"scans": errors})
+        return attrs
+
+
+class SyncResultSerializer(serializers.Serializer):
+    nonce = serializers.CharField()
+    access_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=RoomAccess.Status.choices, help_text=_("What was recorded."))
+    reason = serializers.ChoiceField(
+        choices=Reason.choices, allow_null=True, help_text=_("The recorded denial reason.")
+    )
+    server_reason = serializers.ChoiceField(
+        choices=Reason.choices,
+        allow_null=True,
+        help_text=_("What the server decided or would have decided (null = granted)."),
+    )
+    conflict = serializers.BooleanField(help_text=_("The device and the server disagree on granted vs denied."))
+    replayed = serializers.BooleanField(help_text=_("This nonce was already recorded: the stored decision, unchanged."))
+
+
+class SyncResponseSerializer(serializers.Serializer):
+    results = SyncResultSerializer(many=True, help_text=_("One per scan, in the order sent."))
+
+
+def sync_result(nonce: str, decision) -> dict:
+    access = decision.access
+    return {
+        "nonce": nonce,
+        "access_id": access.pk,
+        "status": access.status,
+        "reason": access.denial_reason or None,
+        "server_reason": server_verdict(access) or None,
+        "conflict": is_conflict(access),
+        "replayed": decision.replayed,
+    }
+
+
+# --- entrance check -----------------------------------------------------------------------------
+
+BADGE_REASONS = [(r.value, r.label) for r in (Reason.INVALID_BADGE, Reason.REVOKED, Reason.WRONG_EVENT)]
+
+
+class QrVerifySerializer(serializers.Serializer):
+    qr_code = serializers.CharField(max_length=512, required=False, help_text=_("The scanned QR payload."))
+    badge_id = serializers.CharField(max_length=32, required=False, help_text=_("Typed badge id (manual fallback)."))
+    check_in = serializers.BooleanField(default=False, help_text=_("Check the holder in to the event if valid."))
+
+    def validate(self, attrs):
+        _one_badge(attrs)
+        return attrs
+
+
+def participant_summary(participant: Participant, request=None) -> dict:
+    """Who holds the badge, as the door scan shows it (``decision_payload``'s participant)."""
+    photo = participant.user.photo.url if participant.user.photo else None
+    if photo and request is not None:
+        photo = request.build_absolute_uri(photo)
+    return {
+        "id": participant.pk,
+        "name": participant.user.get_full_name(),
+        "badge_id": participant.badge_id,
+        "kind": participant.kind,
+        "photo": photo,
+    }
+
+
+class QrVerifyResultSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    reason = serializers.ChoiceField(choices=BADGE_REASONS, allow_null=True, help_text=_("Why the badge is refused."))
+    message = serializers.CharField(help_text=_("For the screen, in the request's language."))
+    participant = ScanParticipantSerializer(
+        allow_null=True,
+        help_text=_(
+            "The holder: for a valid badge, and for a revoked badge of this event (then without its "
+            "badge_id: the current one opens doors)."
+        ),
+    )
+    is_checked_in = serializers.BooleanField()
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+    checked_in_now = serializers.BooleanField(help_text=_("This request checked the holder in."))
+
+
+# --- occupancy reset ----------------------------------------------------------------------------
+
+
+class OccupancyResetSerializer(serializers.Serializer):
+    room = ScanRoomSerializer()
+    removed = serializers.IntegerField(help_text=_("Participants taken out of the room (one exit row each)."))
+    reset_at = serializers.DateTimeField()
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+class ReasonCountsSerializer(serializers.Serializer):
+    """Denied scans by reason (every reason, zeros included)."""
+
+    invalid_badge = serializers.IntegerField()
+    revoked = serializers.IntegerField()
+    wrong_event = serializers.IntegerField()
+    room_closed = serializers.IntegerField()
+    not_allowed_room = serializers.IntegerField()
+    payment_required = serializers.IntegerField()
+    not_registered = serializers.IntegerField()
+    room_full = serializers.IntegerField()
+
+
+class RoomOccupancySerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    capacity = serializers.IntegerField()
+    current_participants = serializers.IntegerField()
+    occupancy_percentage = serializers.FloatField()
+    is_active = serializers.BooleanField()
+
+
+class ScansTodaySerializer(serializers.Serializer):
+    """Door scans of the day in Algiers time (occupancy resets excluded)."""
+
+    date = serializers.DateField()
+    granted = serializers.IntegerField()
+    denied = serializers.IntegerField()
+    denied_by_reason = ReasonCountsSerializer()
+
+
+class GrantedDeniedSerializer(serializers.Serializer):
+    granted = serializers.IntegerField()
+    denied = serializers.IntegerField()
+
+
+class HourCountsSerializer(GrantedDeniedSerializer):
+    hour = serializers.IntegerField(help_text=_("0–23, Algiers time."))
+
+
+class StatsParticipantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    badge_id = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Participant.Kind.choices)
+
+
+class StatsVerifierSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class LastScanSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    participant = StatsParticipantSerializer(allow_null=True)
+    badge_input = serializers.CharField(help_text=_("What was scanned, when it matched no badge holder."))
+    direction = serializers.ChoiceField(choices=RoomAccess.Direction.choices)
+    status = serializers.ChoiceField(choices=RoomAccess.Status.choices)
+    reason = serializers.ChoiceField(choices=Reason.choices, allow_null=True)
+    offline = serializers.BooleanField()
+    scanned_at = serializers.DateTimeField()
+    verified_by = StatsVerifierSerializer(allow_null=True)
+
+
+class RoomScanStatsSerializer(serializers.Serializer):
+    room = RoomOccupancySerializer()
+    granted = serializers.IntegerField()
+    denied = serializers.IntegerField()
+    denied_by_reason = ReasonCountsSerializer()
+    mine = GrantedDeniedSerializer(help_text=_("The part of today's scans the caller made."))
+    by_hour = HourCountsSerializer(many=True, help_text=_("24 rows, hour 0 to 23."))
+    last_scans = LastScanSerializer(
+        many=True, help_text=_("Today's last 10 scans at the room, by anyone, newest first.")
+    )
+
+
+class ControllerRoomStatsSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text=_("Today in Algiers time."))
+    rooms = RoomScanStatsSerializer(many=True)
+
+
+class RoomStatsQuerySerializer(serializers.Serializer):
+    room = serializers.UUIDField(required=False, help_text=_("Only this room (one of the caller's rooms)."))
