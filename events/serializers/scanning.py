@@ -113,5 +113,6 @@ def decision_payload(decision, request=None) -> dict:
             "is_paid": session.is_paid,
         },
         "access_id": access.pk,
-        "scanned_at": access.scanned_at,
+        # Rendered like every other DateTimeField (in the current time zone).
+        "scanned_at": serializers.DateTimeField().to_representation(access.scanned_at),
     }
