@@ -125,7 +125,8 @@ def purge(queryset) -> Purged:
         keys = queryset.order_by().values(rel.field_name)
         dependents = rel.related_model._base_manager.using(queryset.db).filter(**{f"{rel.field.name}__in": keys})
         if rel.on_delete is models.CASCADE:
-            purged += purge(dependents)
+            if dependents.exists():  # also ends the walk down a self-referencing tree (replies of replies)
+                purged += purge(dependents)
         elif rel.on_delete is models.SET_NULL:
             dependents.update(**{rel.field.name: None})
         elif rel.on_delete is models.SET_DEFAULT:
@@ -234,8 +235,8 @@ class LoadSpec:
         return math.ceil(math.ceil(self.sessions / self.rooms) / DAYS) if self.sessions else 0
 
     def check(self) -> None:
-        if not self.name.strip():
-            raise LoadEventError("The event needs a name.")
+        if not self.name.strip() or len(self.name) > Event._meta.get_field("name").max_length:
+            raise LoadEventError("The event needs a name of at most 200 characters.")
         if min(self.participants, self.sessions, self.access_logs) < 0 or self.rooms < 1:
             raise LoadEventError("Numbers cannot be negative, and the event needs at least one room.")
         most = self.rooms * DAYS * (DAY_MINUTES // MIN_SLOT_MINUTES)
@@ -269,6 +270,11 @@ class _Phases:
         self.report.timings.append((name, seconds))
         self.log(f"{name}: {seconds:.1f} s")
         return result
+
+
+def _moment(opening: datetime, seconds: float) -> datetime:
+    """A planned time (seconds from the event's opening) as a datetime; the one conversion used."""
+    return datetime.fromtimestamp(opening.timestamp() + seconds, UTC)
 
 
 def _batches(items: list, size: int):
@@ -426,26 +432,24 @@ def _plan_denials(plan, spec, sessions, started, slot_people, capacity, windows,
                 return p
         return -1
 
+    free = [i for i in ateliers if not sessions[i].paid]
     for _ in range(count):
-        draw = rng.random()
-        if ateliers and draw < 0.5:
-            i = rng.choice(paid) if paid and draw < 0.2 else rng.choice(ateliers)
+        draw, p = rng.random(), -1
+        if free and draw < 0.3:  # no place at a free atelier
+            i, reason = rng.choice(free), RoomAccess.Reason.NOT_REGISTERED
+            p = outsider(i)
+        elif paid and draw < 0.5:  # no paid place at a paid atelier: mostly registered but unpaid
+            i, reason = rng.choice(paid), RoomAccess.Reason.PAYMENT_REQUIRED
+            if taken[i] < capacity[sessions[i].room] and (p := outsider(i)) >= 0:
+                plan.places[(p, i)] = SessionAccess.Status.REGISTERED
+                unpaid[i].append(p)
+                taken[i] += 1
+            elif unpaid[i]:
+                p = rng.choice(unpaid[i])
+        if p >= 0:
             s = sessions[i]
-            at = rng.uniform(s.window[0], min(s.end, now_s))
-            p, reason = -1, RoomAccess.Reason.NOT_REGISTERED
-            if s.paid:  # a registered place that is not paid yet (a new one while places are left)
-                reason = RoomAccess.Reason.PAYMENT_REQUIRED
-                if taken[i] < capacity[s.room] and (p := outsider(i)) >= 0:
-                    plan.places[(p, i)] = SessionAccess.Status.REGISTERED
-                    unpaid[i].append(p)
-                    taken[i] += 1
-                elif unpaid[i]:
-                    p = rng.choice(unpaid[i])
-            else:
-                p = outsider(i)
-            if p >= 0:
-                plan.denials.append((at, s.room, i, p, reason))
-                continue
+            plan.denials.append((rng.uniform(s.window[0], min(s.end, now_s)), s.room, i, p, reason))
+            continue
         start, end = rng.choice(windows)
         at = rng.uniform(start, end)
         room = rng.randrange(spec.rooms)
@@ -523,7 +527,7 @@ def _make_accounts(spec: LoadSpec, progress: Progress) -> tuple[list[User], list
 def _make_programme(spec: LoadSpec, staff: list[User], opening, closing, now, progress: Progress):
     """Event, staff roles, rooms, sessions and shifts, through the services (a few hundred calls)."""
     organisateur, gestionnaire, controllers = staff[0], staff[1], staff[2:]
-    total, done = 1 + len(staff) + spec.rooms + spec.sessions, 0
+    total, done = len(staff) + spec.sessions + 2 * spec.rooms + 1, 0  # event, roles, rooms, sessions, shifts
 
     def step():
         nonlocal done
@@ -588,6 +592,7 @@ def _make_programme(spec: LoadSpec, staff: list[User], opening, closing, now, pr
         assign_staff(
             room=room, user=controller, role=role, start_time=opening, end_time=closing, assigned_by=organisateur
         )
+        step()
     assign_staff(
         room=rooms[0],
         user=gestionnaire,
@@ -596,6 +601,7 @@ def _make_programme(spec: LoadSpec, staff: list[User], opening, closing, now, pr
         end_time=closing,
         assigned_by=organisateur,
     )
+    step()
     return event, rooms, plans, sessions
 
 
@@ -628,7 +634,7 @@ def _make_participants(spec, event, organisateur, people, rooms, plan: _Plan, op
                 kind=Participant.Kind.PARTICIPANT,
                 badge_id=badge_id,
                 is_checked_in=entered is not None,
-                checked_in_at=None if entered is None else opening + timedelta(seconds=entered),
+                checked_in_at=None if entered is None else _moment(opening, entered),
                 current_room=rooms[plan.inside[n]] if n in plan.inside else None,
             )
         )
@@ -640,12 +646,32 @@ def _make_participants(spec, event, organisateur, people, rooms, plan: _Plan, op
     return participants
 
 
-def _sign_badges(participants: list[Participant], progress: Progress) -> None:
-    """Sign every badge (events.badges, the one writer of the payload format) and store the codes."""
+def _badge_signer(event: Event) -> Callable[[Participant], str]:
+    """``badges.sign_badge`` without its key query per badge (a third of a millisecond each, 50,000
+    times): the event's key is read once. The payload is built by the badges module's own pieces,
+    and the first badge is compared with ``sign_badge`` itself (Ed25519 signatures are
+    deterministic), so a change of the format there cannot go unnoticed here."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    private = Ed25519PrivateKey.from_private_bytes(bytes(badges.badge_key_for(event).private_key))
+    event_bytes = event.pk.bytes
+
+    def sign(participant: Participant) -> str:
+        body = badges._BODY.pack(badges.FORMAT_VERSION, event_bytes, participant.pk, participant.badge_version)
+        return badges.PREFIX + badges._b32(body + private.sign(body))
+
+    return sign
+
+
+def _sign_badges(event: Event, participants: list[Participant], progress: Progress) -> None:
+    """Sign every badge and store the codes (bulk_update, 1,000 rows a statement)."""
+    sign = _badge_signer(event)
+    if participants and sign(participants[0]) != badges.sign_badge(participants[0]):
+        raise LoadEventError("events.badges changed its payload format: update _badge_signer.")
     done = 0
     for batch in _batches(participants, 1000):
         for participant in batch:
-            participant.qr_code_data = badges.sign_badge(participant)
+            participant.qr_code_data = sign(participant)
         Participant.objects.bulk_update(batch, ["qr_code_data"])
         done += len(batch)
         progress("badges", done, len(participants))
@@ -690,7 +716,6 @@ _FIELDS = tuple(
 
 def _log_values(rows, plan, participants, rooms, sessions, controllers, opening, rng):
     """Each row as the values of _COLUMNS (ids and datetimes), in time order."""
-    origin = opening.timestamp()
     pks = [p.pk for p in participants]
     codes = [p.qr_code_data for p in participants]
     badge_ids = [p.badge_id for p in participants]
@@ -716,8 +741,8 @@ def _log_values(rows, plan, participants, rooms, sessions, controllers, opening,
             reason,
             False,
             verifiers[room],
-            datetime.fromtimestamp(origin + at, UTC),
-            datetime.fromtimestamp(origin + max(received, at), UTC),
+            _moment(opening, at),
+            _moment(opening, max(received, at)),
             f"{rng.getrandbits(128):032x}",
             offline,
             "",
@@ -778,6 +803,17 @@ def _finish(event: Event) -> None:
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
+def _check_constraints_now(now: bool) -> None:
+    """PostgreSQL checks Django's foreign keys (DEFERRABLE INITIALLY DEFERRED) at commit: for a
+    million rows that is a long queue and a long commit. Checked row by row as they are written
+    instead, the cost is the same but shows in the phase that causes it. Back to deferred at the end
+    (the setting lasts for the transaction, which may be a caller's)."""
+    connection = connections["default"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS ALL {'IMMEDIATE' if now else 'DEFERRED'}")
+
+
 def _replace(spec: LoadSpec, replace: bool) -> Purged | None:
     existing = Event.objects.filter(name=spec.name)
     if not existing.exists() and not User.objects.filter(email__endswith="@" + spec.domain).exists():
@@ -786,10 +822,25 @@ def _replace(spec: LoadSpec, replace: bool) -> Purged | None:
         raise LoadEventError(
             f"An event named {spec.name!r} (or its accounts @{spec.domain}) exists: --replace deletes it first."
         )
-    if existing.exclude(metadata__generated_by=GENERATED_BY).exists():
+    # In Python: a JSON key lookup inside exclude() lets an event without the key through.
+    made_here = [
+        isinstance(m, dict) and m.get("generated_by") == GENERATED_BY
+        for m in existing.values_list("metadata", flat=True)
+    ]
+    if not all(made_here):
         raise LoadEventError(f"The event {spec.name!r} was not made by create_load_event: it is not replaced.")
+    accounts = User.objects.filter(email__endswith="@" + spec.domain, is_superuser=False)
+    elsewhere = sorted(
+        set(
+            UserEventAssignment.objects.filter(user__in=accounts.values("pk"))
+            .exclude(event__in=existing.values("pk"))
+            .values_list("event__name", flat=True)
+        )
+    )
+    if elsewhere:
+        raise LoadEventError(f"Accounts @{spec.domain} hold roles in {', '.join(elsewhere)}: choose another name.")
     purged = purge_events(existing)
-    purged += purge_users(User.objects.filter(email__endswith="@" + spec.domain, is_superuser=False))
+    purged += purge_users(accounts)
     return purged
 
 
@@ -805,6 +856,7 @@ def build_load_event(
     opening = datetime.combine(today - timedelta(days=1), OPENING, ALGIERS)
     closing = datetime.combine(today + timedelta(days=DAYS - 2), CLOSING, ALGIERS)
     with transaction.atomic():
+        _check_constraints_now(True)
         report = LoadReport(event=None, domain=spec.domain)
         phases = _Phases(report, log)
         report.replaced = phases.run("replace", _replace, spec, replace)
@@ -820,12 +872,13 @@ def build_load_event(
         participants = phases.run(
             "participants", _make_participants, spec, event, staff[0], people, rooms, plan, opening, progress
         )
-        phases.run("badges", _sign_badges, participants, progress)
+        phases.run("badges", _sign_badges, event, participants, progress)
         places = phases.run("ateliers", _make_places, plan, participants, sessions, staff[0], rng)
         rows = phases.run("log plan", _log_rows, plan, plans, rng)
         values = _log_values(rows, plan, participants, rooms, sessions, staff[2:], opening, rng)
         phases.run("access log", _write_log, values, len(rows), progress)
         phases.run("counters", _finish, event)
+        _check_constraints_now(False)
     denied = sum(1 for row in rows if row[5])
     report.counts = {
         "accounts": len(staff) + len(people),
