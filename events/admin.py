@@ -235,4 +235,4 @@ class UserEventAssignmentAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin,
 
 
 # Other models of the app register themselves in these modules.
-from events import admin_participants, admin_programme  # noqa: E402, F401
+from events import admin_participants, admin_programme, admin_questions  # noqa: E402, F401

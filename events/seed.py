@@ -22,11 +22,23 @@ from django.utils import timezone
 from accounts.management.commands.create_test_users import DEMO_PASSWORD, TEST_USERS, ensure_user
 from accounts.models import User
 from annonces.seed import ensure_annonces
-from events.models import STAFF_ROLES, Event, Participant, Role, Room, RoomAssignment, Session, UserEventAssignment
+from events.models import (
+    STAFF_ROLES,
+    Event,
+    Participant,
+    QuestionUpvote,
+    Role,
+    Room,
+    RoomAssignment,
+    Session,
+    SessionQuestion,
+    UserEventAssignment,
+)
 from events.seed_access import ensure_access_logs
 from events.services import assign_user, create_event, update_assignment, update_event
 from events.services.participants import add_participant, ensure_badge, update_participant
 from events.services.programme import create_room, create_session, update_room, update_session
+from events.services.questions import answer_question, ask_question, toggle_upvote
 from events.services.staff import assign_staff, remove_staff_assignment
 from exposants.seed import ensure_exposants
 
@@ -615,6 +627,39 @@ def ensure_badge_holder(event: Event, user: User, role: str, *, actor: User, log
     ensure_badge(participant=badge)
 
 
+DEMO_QUESTIONS = (
+    # (badge holder slot, text, anonymous, answered by the organisateur)
+    (0, "Quelles données faut-il pour commencer un projet comme celui-ci ?", False, True),
+    (1, "Les supports de la présentation seront-ils partagés après la séance ?", True, False),
+)
+
+
+def ensure_questions(event: Event, *, organisateur: User, log: Log = _quiet) -> None:
+    """Live Q&A on the event's first conference: two questions (one anonymous), a vote, an answer."""
+    session = (
+        Session.objects.filter(event=event, session_type="conference")
+        .exclude(status__in=["completed", "cancelled"])
+        .order_by("start_time")
+        .first()
+    )
+    holders = list(Participant.objects.filter(event=event).select_related("user").order_by("kind", "user__email"))
+    if session is None or len(holders) < 3:
+        return
+    for slot, text, anonymous, answered in DEMO_QUESTIONS:
+        author = holders[slot].user
+        question = SessionQuestion.objects.filter(session=session, asked_by=author, text=text).first()
+        if question is None:
+            question = ask_question(session=session, user=author, text=text, is_anonymous=anonymous)
+            log(f"question by {author.email}")
+        voter = holders[-1].user
+        if not QuestionUpvote.objects.filter(question=question, user=voter).exists():
+            toggle_upvote(question=question, user=voter)
+        if answered and not question.answer:
+            answer_question(
+                question=question, actor=organisateur, answer="Des données propres et un cas d'usage précis."
+            )
+
+
 def ensure_member(member: Member | MultiEventUser, *, superuser: bool = False) -> User:
     user, _created = ensure_user(member.email, member.first_name, member.last_name, superuser=superuser)
     return user
@@ -634,6 +679,7 @@ def seed_event(spec: EventSpec, *, today: date | None = None, log: Log = _quiet)
     ensure_programme(event, actor=organisateur, log=log)
     ensure_staff_shifts(event, [(users[m.email], m.role) for m in members], actor=organisateur, log=log)
     ensure_access_logs(event, log=log)
+    ensure_questions(event, organisateur=organisateur, log=log)
     ensure_annonces(event, organisateur=organisateur, log=log)
     ensure_exposants(event, log=log)
     return [Credential(m.email, m.role, spec.name) for m in spec.members]

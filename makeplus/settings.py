@@ -182,6 +182,9 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None) if env.str("NUM_PROXIES", default="") else None,
 }
 
+# Live Q&A: questions a user may ask per period (shared cache when Redis is configured).
+QUESTION_RATE = env.str("QUESTION_RATE", default="5/min")
+
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "makeplus.errors.ExceptionHandler",
     # One format also for crashes in DEBUG (tests assert on it).

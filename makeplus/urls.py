@@ -14,6 +14,7 @@ from events.views.access import (  # door-scan periphery
 )
 from events.views.participants import BadgeKeyView, ParticipantViewSet, QrGenerateView
 from events.views.programme import RoomViewSet, SessionViewSet
+from events.views.questions import QuestionViewSet, SessionQuestionsView
 from events.views.staff import RoomAssignmentViewSet
 from exposants.views import ExposantScanView, ExposantScanViewSet, ExposantStatisticsView, ExposantViewSet
 from makeplus import errors
@@ -39,6 +40,9 @@ router.register("exposant/scans", ExposantScanViewSet, basename="exposant-scan")
 # --- door-scan periphery (events/views/access.py) ---
 router.register("room-access", RoomAccessViewSet, basename="room-access")
 # --- end door-scan periphery ---
+# --- questions (events/views/questions.py) ---
+router.register("questions", QuestionViewSet, basename="question")
+# --- end questions ---
 
 api_patterns = [
     path("auth/", include("accounts.urls")),
@@ -62,6 +66,9 @@ api_patterns = [
     path("qr/verify/", QrVerifyView.as_view(), name="qr-verify"),
     path("controller/room-stats/", ControllerRoomStatsView.as_view(), name="controller-room-stats"),
     # --- end door-scan periphery ---
+    # --- questions (events/views/questions.py) ---
+    path("sessions/<uuid:pk>/questions/", SessionQuestionsView.as_view(), name="session-questions"),
+    # --- end questions ---
     path("", include(router.urls)),
     # Unknown API routes answer in the error format even with DEBUG on (no HTML debug page).
     re_path(r"^.*$", errors.not_found),

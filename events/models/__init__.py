@@ -2,12 +2,14 @@ from events.models.access import RoomAccess
 from events.models.event import Event, Role, UserEventAssignment
 from events.models.participants import EventBadgeKey, Participant
 from events.models.programme import Room, Session, SessionAccess
+from events.models.questions import QuestionUpvote, SessionQuestion
 from events.models.staff import STAFF_ROLES, RoomAssignment
 
 __all__ = [
     "Event",
     "EventBadgeKey",
     "Participant",
+    "QuestionUpvote",
     "Role",
     "RoomAccess",
     "RoomAssignment",
@@ -15,5 +17,6 @@ __all__ = [
     "Room",
     "Session",
     "SessionAccess",
+    "SessionQuestion",
     "UserEventAssignment",
 ]

@@ -58,6 +58,38 @@ def event_statistics(event) -> dict:
     assignments = UserEventAssignment.objects.filter(event=event).aggregate(
         active=Count("pk", filter=Q(is_active=True)), inactive=Count("pk", filter=Q(is_active=False))
     )
+    # Q&A per session that has questions (one query): asked, answered, hidden, the top voted visible one.
+    from django.db.models import OuterRef, Subquery
+
+    from events.models import Session, SessionQuestion
+
+    top = SessionQuestion.objects.filter(session=OuterRef("pk"), is_hidden=False).order_by(
+        "-upvote_count", "created_at", "id"
+    )
+    questions = [
+        {
+            "session_id": row["id"],
+            "title": row["title"],
+            "asked": row["asked"],
+            "answered": row["answered"],
+            "hidden": row["hidden"],
+            "top_question": None
+            if row["top_id"] is None
+            else {"id": row["top_id"], "text": row["top_text"], "upvote_count": row["top_votes"]},
+        }
+        for row in Session.objects.filter(event=event)
+        .annotate(
+            asked=Count("questions"),
+            answered=Count("questions", filter=Q(questions__answered_at__isnull=False)),
+            hidden=Count("questions", filter=Q(questions__is_hidden=True)),
+            top_id=Subquery(top.values("id")[:1]),
+            top_text=Subquery(top.values("text")[:1]),
+            top_votes=Subquery(top.values("upvote_count")[:1]),
+        )
+        .filter(asked__gt=0)
+        .order_by("-asked", "start_time", "title")
+        .values("id", "title", "asked", "answered", "hidden", "top_id", "top_text", "top_votes")
+    ]
     return {
         "event": {"id": event.id, "name": event.name, "status": event.status},
         "totals": {
@@ -72,6 +104,7 @@ def event_statistics(event) -> dict:
         },
         "files": {"programme": bool(event.programme_file), "guide": bool(event.guide_file)},
         **_door_statistics(event),
+        "questions": questions,
     }
 
 

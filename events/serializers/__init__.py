@@ -99,10 +99,12 @@ class EventStatisticsSerializer(serializers.Serializer):
     # rooms and scans_today: declared through the access serializers (imported late: they import this module).
     def get_fields(self):
         from events.serializers.access import RoomOccupancySerializer, ScansTodaySerializer
+        from events.serializers.questions import SessionQuestionStatsSerializer
 
         fields = super().get_fields()
         fields["rooms"] = RoomOccupancySerializer(many=True, help_text=_("Live occupancy per room."))
         fields["scans_today"] = ScansTodaySerializer(help_text=_("Door scans today (Algiers time)."))
+        fields["questions"] = SessionQuestionStatsSerializer(many=True, help_text=_("Live Q&A per session."))
         return fields
 
 

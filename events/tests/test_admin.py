@@ -200,7 +200,16 @@ def test_admin_index_organisateur_sees_events_app(organisateur_client):
 
     apps = {app["app_label"]: {m["object_name"] for m in app["models"]} for app in response.context["app_list"]}
     assert apps == {
-        "events": {"Event", "UserEventAssignment", "Room", "Session", "SessionAccess", "Participant", "RoomAssignment"},
+        "events": {
+            "Event",
+            "UserEventAssignment",
+            "Room",
+            "Session",
+            "SessionAccess",
+            "Participant",
+            "RoomAssignment",
+            "SessionQuestion",
+        },
         "annonces": {"Annonce", "AnnonceRead"},
         "exposants": {"Exposant", "ExposantScan"},
     }

@@ -272,6 +272,17 @@ def test_statistics_for_organisateur(member, event_a):
             scanned_at=midnight + timedelta(minutes=minutes),
         )
 
+    # Q&A: one session with three questions (one answered, one hidden), one session without any.
+    from events.tests.factories_programme import SessionFactory
+    from events.tests.factories_questions import SessionQuestionFactory
+
+    talk = SessionFactory(room=room, title="Keynote")
+    SessionFactory(room=room, start_time=talk.end_time)
+    SessionQuestionFactory(session=talk, upvote_count=9, is_hidden=True)
+    top = SessionQuestionFactory(session=talk, text="Et le cloud souverain ?", upvote_count=4)
+    SessionQuestionFactory(session=talk, upvote_count=4, answer="Oui.", answered_at=midnight)
+    SessionQuestionFactory(session=SessionFactory(room=RoomFactory(event=other.event)))  # another event
+
     response = client.get(f"/api/events/{event_a.pk}/statistics/")
 
     assert response.status_code == 200
@@ -315,6 +326,16 @@ def test_statistics_for_organisateur(member, event_a):
                 "room_full": 1,
             },
         },
+        "questions": [
+            {
+                "session_id": str(talk.pk),
+                "title": "Keynote",
+                "asked": 3,
+                "answered": 1,
+                "hidden": 1,
+                "top_question": {"id": top.pk, "text": "Et le cloud souverain ?", "upvote_count": 4},
+            }
+        ],
     }
 
 

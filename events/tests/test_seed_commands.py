@@ -266,3 +266,18 @@ def test_running_event_has_staff_on_duty_now_and_shifts_cover_sessions():
             assert shifts.filter(
                 room=session.room, start_time__lte=session.start_time, end_time__gte=session.end_time
             ).exists()
+
+
+def test_running_event_has_live_questions():
+    from events.models import QuestionUpvote, SessionQuestion
+
+    call_command("create_multi_event_data", stdout=StringIO())
+    call_command("create_multi_event_data", stdout=StringIO())
+
+    tech = Event.objects.get(name="TechSummit Algeria")
+    questions = SessionQuestion.objects.filter(session__event=tech)
+    assert questions.count() == 2
+    assert questions.filter(is_anonymous=True).count() == 1
+    assert questions.exclude(answer="").count() == 1
+    assert [q.upvote_count for q in questions] == [1, 1]
+    assert QuestionUpvote.objects.filter(question__session__event=tech).count() == 2

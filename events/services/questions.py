@@ -1,0 +1,124 @@
+"""Writes of the live Q&A (SessionQuestion, QuestionUpvote).
+
+Who may do what (the views check roles and duty; these functions check the rules):
+
+- ask: a badge holder of the session's event, while the session is scheduled or live
+  (``session_closed`` otherwise); for a paid atelier only with a ``paid`` access
+  (``payment_required``).
+- upvote: the same people, on a question of another user (``own_question``); a toggle.
+- answer, hide, unhide: organisateurs, or the gestionnaire on duty at the session's room.
+- delete: the author, while the question is unanswered (``already_answered``).
+
+Every change moves ``updated_at`` so that ``?since=`` polling sees it.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound
+
+from events.models import Participant, QuestionUpvote, Session, SessionAccess, SessionQuestion
+from makeplus.errors import AppError
+
+OPEN_STATUSES = (Session.Status.SCHEDULED, Session.Status.LIVE)
+
+
+@dataclass(frozen=True)
+class Vote:
+    question_id: int
+    upvoted: bool  # the caller's vote after the toggle
+    upvote_count: int
+
+
+def check_may_participate(*, session: Session, user) -> Participant:
+    """The caller's badge in the session's event, if it may ask or vote on this session now."""
+    badge = Participant.objects.filter(user=user, event_id=session.event_id).first()
+    if badge is None:
+        raise AppError(_("You need a badge of this event to take part in the Q&A."), "no_badge", status_code=403)
+    if session.status not in OPEN_STATUSES:
+        raise AppError(_("Questions are closed for this session."), "session_closed", status_code=409)
+    if session.is_paid:
+        paid = SessionAccess.objects.filter(
+            session=session, participant=badge, status=SessionAccess.Status.PAID
+        ).exists()
+        if not paid:
+            raise AppError(_("This atelier is reserved to participants who paid."), "payment_required", status_code=403)
+    return badge
+
+
+def ask_question(*, session: Session, user, text: str, is_anonymous: bool = False) -> SessionQuestion:
+    text = (text or "").strip()
+    if not text:
+        raise AppError(_("The question cannot be empty."), "blank")
+    if len(text) > SessionQuestion._meta.get_field("text").max_length:
+        raise AppError(_("The question is too long."), "max_length")
+    check_may_participate(session=session, user=user)
+    return SessionQuestion.objects.create(session=session, asked_by=user, text=text, is_anonymous=is_anonymous)
+
+
+def toggle_upvote(*, question: SessionQuestion, user) -> Vote:
+    """Add the caller's vote, or take it back if it had one. The vote row and the counter
+    change in one transaction (F() updates: exact under concurrency)."""
+    if question.asked_by_id == user.pk:
+        raise AppError(_("You cannot upvote your own question."), "own_question")
+    check_may_participate(session=question.session, user=user)
+    with transaction.atomic():
+        removed, _detail = QuestionUpvote.objects.filter(question=question, user=user).delete()
+        if removed:
+            delta, upvoted = -1, False
+        else:
+            try:
+                with transaction.atomic():
+                    QuestionUpvote.objects.create(question=question, user=user)
+            except IntegrityError:
+                # The same user voted in a concurrent request that committed first: already counted.
+                return Vote(question.pk, True, _count(question))
+            delta, upvoted = 1, True
+        SessionQuestion.objects.filter(pk=question.pk).update(
+            upvote_count=F("upvote_count") + delta, updated_at=timezone.now()
+        )
+        return Vote(question.pk, upvoted, _count(question))
+
+
+def _count(question: SessionQuestion) -> int:
+    return SessionQuestion.objects.filter(pk=question.pk).values_list("upvote_count", flat=True).get()
+
+
+def answer_question(*, question: SessionQuestion, actor, answer: str) -> SessionQuestion:
+    """Set (or correct) the answer. Allowed whatever the session's status: answers may come later."""
+    answer = (answer or "").strip()
+    if not answer:
+        raise AppError(_("The answer cannot be empty."), "blank")
+    now = timezone.now()
+    _update(question, answer=answer, answered_by=actor, answered_at=now, updated_at=now)
+    question.answer, question.answered_by, question.answered_at, question.updated_at = answer, actor, now, now
+    return question
+
+
+def set_question_hidden(*, question: SessionQuestion, actor, hidden: bool) -> SessionQuestion:
+    """Hide or show again; repeating it changes nothing (``updated_at`` stays)."""
+    if question.is_hidden != hidden:
+        now = timezone.now()
+        _update(question, is_hidden=hidden, updated_at=now)
+        question.is_hidden, question.updated_at = hidden, now
+    return question
+
+
+def _update(question: SessionQuestion, **values) -> None:
+    # One UPDATE; a question its author deleted meanwhile is a 404, not a crash.
+    if not SessionQuestion.objects.filter(pk=question.pk).update(**values):
+        raise NotFound()
+
+
+def delete_question(*, question: SessionQuestion, actor) -> None:
+    if question.asked_by_id != actor.pk:
+        raise AppError(_("Only the author can delete this question."), "not_owner", status_code=403)
+    with transaction.atomic():
+        # Locked re-check: an answer written meanwhile keeps the question.
+        locked = SessionQuestion.objects.select_for_update().get(pk=question.pk)
+        if locked.answered_at is not None:
+            raise AppError(_("An answered question cannot be deleted."), "already_answered", status_code=409)
+        locked.delete()
