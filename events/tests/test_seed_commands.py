@@ -281,3 +281,20 @@ def test_running_event_has_live_questions():
     assert questions.exclude(answer="").count() == 1
     assert [q.upvote_count for q in questions] == [1, 1]
     assert QuestionUpvote.objects.filter(question__session__event=tech).count() == 2
+
+
+def test_seeded_multi_event_user_logs_in_and_switches(api_client):
+    call_command("create_multi_event_users", stdout=StringIO())
+
+    login = api_client.post(
+        "/api/auth/login/", {"email": "multi.organisateur@makeplus.dz", "password": "makeplus2025"}
+    ).json()
+    events = {e["name"]: e["id"] for e in login["events"]}
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {login['access']}")
+    selected = api_client.post("/api/auth/select-event/", {"event_id": events["TechSummit Algeria"]}).json()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {selected['access']}")
+    switched = api_client.post("/api/auth/switch-event/", {"event_id": events["InnoFest Constantine"]}).json()
+
+    assert login["requires_event_selection"] is True
+    assert sorted(events) == ["InnoFest Constantine", "StartupWeek Oran", "TechSummit Algeria"]
+    assert (selected["role"], switched["role"]) == ("organisateur", "exposant")
