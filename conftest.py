@@ -1,10 +1,36 @@
+import threading
+
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 
 DEFAULT_PASSWORD = "makeplus2025"
+
+
+def run_together(jobs) -> tuple[list, list]:
+    """Run callables in real threads released at once by a barrier, each closing its own DB
+    connection (PostgreSQL concurrency tests). Returns (results in job order, exceptions)."""
+    barrier = threading.Barrier(len(jobs))
+    results, errors = [None] * len(jobs), []
+
+    def run(i, job):
+        try:
+            barrier.wait()
+            results[i] = job()
+        except Exception as exc:  # returned to the test, which asserts on it
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
 
 
 def error_codes(response) -> list[str]:

@@ -333,25 +333,15 @@ class OccupancyResetSerializer(serializers.Serializer):
 # --- statistics ---------------------------------------------------------------------------------
 
 
-class ReasonCountsSerializer(serializers.Serializer):
-    """Denied scans by reason (every reason, zeros included)."""
-
-    invalid_badge = serializers.IntegerField()
-    revoked = serializers.IntegerField()
-    wrong_event = serializers.IntegerField()
-    room_closed = serializers.IntegerField()
-    not_allowed_room = serializers.IntegerField()
-    payment_required = serializers.IntegerField()
-    not_registered = serializers.IntegerField()
-    room_full = serializers.IntegerField()
+# Denied scans by reason, every reason with zeros: one integer field per RoomAccess.Reason.
+ReasonCountsSerializer = type(
+    "ReasonCountsSerializer",
+    (serializers.Serializer,),
+    {reason: serializers.IntegerField() for reason in RoomAccess.Reason.values},
+)
 
 
-class RoomOccupancySerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-    capacity = serializers.IntegerField()
-    current_participants = serializers.IntegerField()
-    occupancy_percentage = serializers.FloatField()
+class RoomOccupancySerializer(ScanRoomSerializer):
     is_active = serializers.BooleanField()
 
 

@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
-from conftest import error_codes
+from conftest import error_codes, run_together
 from events.models import Role, UserEventAssignment
 from events.tests.factories import AssignmentFactory, EventFactory
 
@@ -230,31 +230,19 @@ def test_list_query_count_is_the_same_for_1_and_30_rows(organisateur, event_a):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite locks the file)")
 @pytest.mark.django_db(transaction=True)
 def test_two_organisateurs_demoting_each_other_at_once_leave_one():
-    import threading
-
     from events import services
     from makeplus.errors import AppError
 
     event = EventFactory()
     first, second = AssignmentFactory.create_batch(2, event=event, role=Role.ORGANISATEUR)
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def demote(assignment):
-        try:
-            barrier.wait()
-            services.update_assignment(assignment=assignment, actor=assignment.user, role=Role.PARTICIPANT)
-            outcomes.append("ok")
-        except AppError as exc:
-            outcomes.append(str(exc.get_codes()))
-        finally:
-            connection.close()
+        services.update_assignment(assignment=assignment, actor=assignment.user, role=Role.PARTICIPANT)
+        return "ok"
 
-    threads = [threading.Thread(target=demote, args=(a,)) for a in (first, second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = run_together([lambda a=a: demote(a) for a in (first, second)])
+    outcomes = [r for r in results if r] + [e.get_codes() for e in errors if isinstance(e, AppError)]
 
+    assert len(errors) == 1
     assert sorted(outcomes) == ["last_organisateur", "ok"]
     assert UserEventAssignment.objects.filter(event=event, role=Role.ORGANISATEUR, is_active=True).count() == 1

@@ -1,4 +1,3 @@
-import threading
 from io import StringIO
 
 import pytest
@@ -6,6 +5,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.tests.factories import UserFactory
+from conftest import run_together
 from events.counters import counters_disagreeing
 from events.models import Event, Participant, Room
 from events.tests.factories import EventFactory
@@ -90,22 +90,12 @@ def test_recount_check_fails_on_drift_and_passes_after():
 def test_concurrent_badges_and_rooms_keep_counters_exact():
     event = EventFactory()
     users = UserFactory.create_batch(20)
-    errors = []
 
     def add(i, user):
-        try:
-            _ = Participant.objects.create(event=event, user=user, kind="exposant" if i % 4 == 0 else "participant")
-            Room.objects.create(event=event, name=f"Salle {i}", capacity=50)
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
+        Participant.objects.create(event=event, user=user, kind="exposant" if i % 4 == 0 else "participant")
+        Room.objects.create(event=event, name=f"Salle {i}", capacity=50)
 
-    threads = [threading.Thread(target=add, args=(i, u)) for i, u in enumerate(users)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _, errors = run_together([lambda i=i, u=u: add(i, u) for i, u in enumerate(users)])
 
     assert errors == []
     assert _totals(event) == (15, 5, 20)

@@ -1,6 +1,5 @@
 """The door scan: POST /api/rooms/{id}/verify_access/ and events.services.scanning."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from conftest import error_codes
+from conftest import error_codes, run_together
 from events.counters import rooms_disagreeing
 from events.models import Participant, Role, Room, RoomAccess, Session, SessionAccess
 from events.services.participants import add_participant, reissue_badge
@@ -454,23 +453,7 @@ pg_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row lock
 
 
 def _run_together(jobs):
-    barrier = threading.Barrier(len(jobs))
-    results, errors = [None] * len(jobs), []
-
-    def run(i, job):
-        try:
-            barrier.wait()
-            results[i] = job()
-        except Exception as exc:  # collected and asserted
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = run_together(jobs)
     assert errors == []
     return results
 

@@ -1,11 +1,10 @@
-import threading
 from datetime import datetime, timedelta
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from conftest import error_codes
+from conftest import error_codes, run_together
 from events.models import Role, RoomAssignment, UserEventAssignment
 from events.selectors.staff import on_duty
 from events.services.staff import assign_staff
@@ -385,32 +384,22 @@ def test_concurrent_overlapping_shifts_leave_one(event_a):
     rooms = RoomFactory.create_batch(8, event=event_a)
     controller = _controller(event_a)
     start = event_a.start_date + timedelta(hours=1)
-    barrier = threading.Barrier(len(rooms))
-    outcomes = []
 
     def create(room):
-        try:
-            barrier.wait()
-            assign_staff(
-                room=room,
-                user=controller,
-                role=Role.CONTROLLEUR_DES_BADGES,
-                start_time=start,
-                end_time=start + timedelta(hours=2),
-                assigned_by=None,
-            )
-            outcomes.append("ok")
-        except AppError as exc:
-            outcomes.append(exc.get_codes())
-        finally:
-            connection.close()
+        assign_staff(
+            room=room,
+            user=controller,
+            role=Role.CONTROLLEUR_DES_BADGES,
+            start_time=start,
+            end_time=start + timedelta(hours=2),
+            assigned_by=None,
+        )
+        return "ok"
 
-    threads = [threading.Thread(target=create, args=(r,)) for r in rooms]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = run_together([lambda r=r: create(r) for r in rooms])
+    outcomes = [r for r in results if r] + [e.get_codes() for e in errors if isinstance(e, AppError)]
 
+    assert len(errors) == 7
     assert sorted(outcomes) == ["ok"] + ["overlapping_assignment"] * 7
     assert RoomAssignment.objects.filter(user=controller).count() == 1
 
