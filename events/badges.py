@@ -37,6 +37,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef
 
 from events.models import Event, EventBadgeKey, Participant
 from events.models.participants import BADGE_ALPHABET, BADGE_ID_LENGTH, normalize_badge_id
@@ -179,30 +180,38 @@ def sign_badge(participant: Participant) -> str:
 # --- verification (the door scan reuses these) -------------------------------------------
 
 
-def verify_badge(qr_code: str, *, event: Event) -> BadgeCheck:
+def _holders(*, for_update: bool):
+    """Badge holders with their account, in one query; ``for_update`` locks the holder's row (the
+    door scan changes its presence next: locking it here saves a second read under the lock)."""
+    holders = Participant.objects.select_related("user").order_by()
+    return holders.select_for_update(of=("self",)) if for_update else holders
+
+
+def verify_badge(qr_code: str, *, event: Event, for_update: bool = False) -> BadgeCheck:
     """Check a scanned QR code against ``event``: one query (participant, user, signing key)."""
     payload = parse_badge(qr_code)
     if payload is None:
         return BadgeCheck(INVALID_BADGE)
+    # The signing key comes as a column of the holder's row (the public half only), not through the
+    # Event row: the caller's event is the one that counts, loading another copy of it costs for nothing.
     participant = (
-        Participant.objects.select_related("user", "event__badge_key")
-        .defer("event__badge_key__private_key")
+        _holders(for_update=for_update)
+        .annotate(badge_public_key=EventBadgeKey.objects.filter(event=OuterRef("event_id")).values("public_key"))
         .filter(pk=payload.participant_id, event_id=payload.event_id)
-        .order_by()
         .first()
     )
     if participant is None:
         return BadgeCheck(INVALID_BADGE, badge_version=payload.badge_version)
-    key = getattr(participant.event, "badge_key", None)
-    if key is None:  # nothing was ever signed for that event
+    public_key = participant.badge_public_key
+    if public_key is None:  # nothing was ever signed for that event
         return BadgeCheck(INVALID_BADGE, badge_version=payload.badge_version)
     try:
-        Ed25519PublicKey.from_public_bytes(bytes(key.public_key)).verify(payload.signature, payload.body)
+        Ed25519PublicKey.from_public_bytes(bytes(public_key)).verify(payload.signature, payload.body)
     except InvalidSignature:
         return BadgeCheck(INVALID_BADGE, badge_version=payload.badge_version)
     same_event = participant.event_id == event.pk
     if same_event:
-        participant.event = event  # the caller's instance (the loaded one carries the key row)
+        participant.event = event  # the caller's instance: no query for it later
     if payload.badge_version != participant.badge_version:
         # A newer version than the current one was never issued: not ours.
         reason = REVOKED if payload.badge_version < participant.badge_version else INVALID_BADGE
@@ -212,14 +221,17 @@ def verify_badge(qr_code: str, *, event: Event) -> BadgeCheck:
     return BadgeCheck(None, participant, payload.badge_version)
 
 
-def find_badge(*, event: Event, qr_code: str | None = None, badge_id: str | None = None) -> BadgeCheck:
-    """A scanned QR code (preferred when given) or the badge id typed by hand, checked for ``event``."""
+def find_badge(
+    *, event: Event, qr_code: str | None = None, badge_id: str | None = None, for_update: bool = False
+) -> BadgeCheck:
+    """A scanned QR code (preferred when given) or the badge id typed by hand, checked for ``event``.
+    ``for_update``: the holder's row comes locked (the door scan)."""
     if qr_code:
-        return verify_badge(qr_code, event=event)
+        return verify_badge(qr_code, event=event, for_update=for_update)
     typed = normalize_badge_id(badge_id or "")
     if len(typed) != BADGE_ID_LENGTH or any(ch not in BADGE_ALPHABET for ch in typed):
         return BadgeCheck(INVALID_BADGE, method="badge_id")
-    participant = Participant.objects.select_related("user").filter(badge_id=typed).order_by().first()
+    participant = _holders(for_update=for_update).filter(badge_id=typed).first()
     if participant is None:
         return BadgeCheck(INVALID_BADGE, method="badge_id")
     if participant.event_id != event.pk:

@@ -1,26 +1,30 @@
 """The door scan: decide, log and count, in one short transaction.
 
-Modelled on pretix's check-in redeem: cheap checks first without locks (badge, room,
-permission, session, atelier access), then the locks — the participant's row, then the
-room rows in primary-key order, always in that order so concurrent scans cannot deadlock —
-then re-check presence and capacity on the locked rows, write the log row and the counts.
+Modelled on pretix's check-in redeem: cheap checks first (badge, room, permission, session,
+atelier access), then the changes under row locks — the holder's row (taken by the badge lookup
+itself: presence is read from it), then the room rows in primary-key order, always in that order
+so concurrent scans cannot deadlock — with capacity checked on the locked row, then the log row.
 
 Every decision is a RoomAccess row. Denials are answers, not errors. A retried scan (same
-verifier, same ``nonce``) returns the first decision unchanged; two such requests racing
-are settled by the unique constraint on (verified_by, nonce): the loser's whole transaction
-rolls back and it answers with the winner's row.
+verifier, same ``nonce``) returns the first decision unchanged: the unique constraint on
+(verified_by, nonce) refuses the retry's log row, its whole transaction rolls back and it
+answers with the stored row — also when two such requests race.
 
 Presence: ``Participant.current_room`` is the one room a holder is inside, and
-``Room.current_participants`` counts those rows (changed with F() in the same transaction,
-rebuilt by ``manage.py recount``), so occupancy always equals the people inside.
+``Room.current_participants`` counts those rows (changed in the same transaction by atomic
+updates, rebuilt by ``manage.py recount``), so occupancy always equals the people inside.
+
+The hot path of the API: bench/ measures it (``make bench``) against a bare Django view doing
+the same database work; keep the statement count low (events/tests/test_scanning.py).
 """
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import NotFound
 
 from events.badges import find_badge
 from events.models import Participant, Room, RoomAccess, Session, SessionAccess
@@ -88,12 +92,14 @@ def _atelier_reason(session: Session | None, participant: Participant) -> str:
 
 
 def _replay(*, verifier, nonce: str) -> Decision | None:
-    # Retries are rare: probe the (verifier, nonce) index cheaply, load the stored decision only on a hit.
-    pk = RoomAccess.objects.filter(verified_by=verifier, nonce=nonce).values_list("pk", flat=True).first()
-    if pk is None:
-        return None
-    access = RoomAccess.objects.select_related("room__event", "session", "participant__user").get(pk=pk)
-    return Decision(access=access, room=access.room, replayed=True)
+    """The decision stored for this verifier's nonce, if any."""
+    access = (
+        RoomAccess.objects.select_related("room__event", "session", "participant__user")
+        .filter(verified_by=verifier, nonce=nonce)
+        .order_by()
+        .first()
+    )
+    return None if access is None else Decision(access=access, room=access.room, replayed=True)
 
 
 def verify_room_access(
@@ -118,8 +124,9 @@ def verify_room_access(
         raise AppError(_("Say why the device denied."), "device_reason_required")
     if session is not None and session.room_id != room.pk:
         raise AppError(_("This session does not take place in this room."), "session_not_in_room")
-    if nonce and (earlier := _replay(verifier=verifier, nonce=nonce)):
-        return earlier
+    # No probe for the nonce first: retries are rare, and the unique constraint on (verified_by, nonce)
+    # refuses the log row of a retry anyway. Then the whole attempt rolls back, and the stored
+    # decision is the answer (below): the same outcome as a probe, without a statement on every scan.
     at = scanned_at or timezone.now()
     try:
         with transaction.atomic():
@@ -127,14 +134,18 @@ def verify_room_access(
                 room, verifier, qr_code, badge_id, direction, session, nonce, at, device_status, device_reason
             )
     except IntegrityError:
-        # Lost the race against the same nonce: everything this attempt wrote is rolled back.
+        # A retry, or lost the race against the same nonce: everything this attempt wrote is rolled back.
         if nonce and (earlier := _replay(verifier=verifier, nonce=nonce)):
             return earlier
+        if not Room.objects.filter(pk=room.pk).exists():
+            # The room was deleted while this scan ran (its log row failed the foreign key at commit).
+            raise NotFound() from None
         raise
 
 
 def _decide(room, verifier, qr_code, badge_id, direction, session, nonce, at, device_status, device_reason):
-    check = find_badge(event=room.event, qr_code=qr_code, badge_id=badge_id)
+    # The holder's row comes locked: presence is read and changed from it (see _move).
+    check = find_badge(event=room.event, qr_code=qr_code, badge_id=badge_id, for_update=True)
     participant = check.participant if check.ok else None
     reason = "" if check.ok else check.reason
     if participant is not None and direction == ENTRY:
@@ -184,50 +195,84 @@ def _decide(room, verifier, qr_code, badge_id, direction, session, nonce, at, de
     return Decision(access=access, room=room)
 
 
-def _lock(participant: Participant, *room_ids) -> tuple[Participant, dict]:
-    """Participant row first, then rooms by primary key: one order for every scan."""
-    locked = (
-        Participant.objects.select_for_update(of=("self",))
-        .only("pk", "current_room_id", "is_checked_in", "checked_in_at")
-        .get(pk=participant.pk)
-    )
-    ids = sorted({rid for rid in room_ids if rid is not None} | {locked.current_room_id} - {None})
-    rooms = {r.pk: r for r in Room.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")}
-    return locked, rooms
+def _add_to_room(room_pk, delta: int, *, only_if_free: bool = False) -> tuple[int, int] | None:
+    """Add ``delta`` to a room's occupancy in one statement — the UPDATE takes the row lock itself,
+    and PostgreSQL re-checks the condition on the latest row after waiting for it — never below
+    zero, and with ``only_if_free`` only while a seat is free. Returns (occupancy, capacity) after
+    the change, or None when no row changed (no free seat, nobody counted inside, no such room).
+    Raw SQL: the ORM's update() cannot say RETURNING, and reading the count back is one more
+    statement on the hot path."""
+    qn, meta = connection.ops.quote_name, Room._meta
+    count, capacity = (qn(meta.get_field(name).column) for name in ("current_participants", "capacity"))
+    condition = f" AND {count} < {capacity}" if only_if_free else (f" AND {count} > 0" if delta < 0 else "")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(meta.db_table)} SET {count} = {count} + %s WHERE {qn(meta.pk.column)} = %s{condition} "
+            f"RETURNING {count}, {capacity}",
+            [delta, meta.pk.get_db_prep_value(room_pk, connection)],
+        )
+        return cursor.fetchone()
+
+
+def _occupancy(room_pk) -> int:
+    occupancy = Room.objects.filter(pk=room_pk).values_list("current_participants", flat=True).first()
+    if occupancy is None:  # deleted while this scan ran
+        raise NotFound()
+    return occupancy
+
+
+def _lock_rooms(*room_ids) -> dict:
+    """Rooms by primary key: one order for every scan (after the holder's row)."""
+    rooms = Room.objects.select_for_update(of=("self",)).filter(pk__in=sorted(room_ids)).order_by("pk")
+    return {r.pk: r for r in rooms}
 
 
 def _move(participant: Participant, room: Room, direction: str, at, *, force: bool = False):
-    """Presence and capacity on the locked rows. Returns (reason, already_inside, room): the reason
+    """Presence and capacity. ``participant`` is the holder's row, locked by the badge lookup: its
+    presence cannot change under us. Then the rooms, always after the holder and in primary-key
+    order, so that concurrent scans cannot deadlock: a change at one room is one conditional UPDATE
+    (lock, check and count at once); a move from another room locks both rooms first.
+
+    Returns (reason, already_inside, room) with the room's occupancy after the decision: the reason
     is ``room_full`` or ""; with ``force`` (an offline scan the device granted) the move happens
     anyway and ``room_full`` only reports that the server would have refused."""
-    locked, rooms = _lock(participant, room.pk)
-    here = rooms[room.pk]
-    here.event = room.event  # same row, keep the loaded event
-    updates = {}
+    current = participant.current_room_id
     if direction == EXIT:
-        if locked.current_room_id == here.pk:
-            Room.objects.filter(pk=here.pk, current_participants__gt=0).update(
-                current_participants=F("current_participants") - 1
-            )
-            here.current_participants = max(here.current_participants - 1, 0)
-            updates["current_room"] = None
+        if current == room.pk:
+            after = _add_to_room(room.pk, -1)
+            room.current_participants = after[0] if after else _occupancy(room.pk)
+            _place(participant, None, at)
+        return "", False, room
+    if current == room.pk:
+        return "", True, room
+    if current is None:
+        after = _add_to_room(room.pk, +1, only_if_free=not force)
+        if after is None:
+            room.current_participants = _occupancy(room.pk)
+            return Reason.ROOM_FULL, False, room
+        room.current_participants, capacity = after
+        full = room.current_participants > capacity  # only when forced: it took a seat that was not free
     else:
-        if locked.current_room_id == here.pk:
-            return "", True, here
+        rooms = _lock_rooms(room.pk, current)
+        if room.pk not in rooms:  # deleted while this scan waited for its lock
+            raise NotFound()
+        here = rooms[room.pk]
         full = here.current_participants >= here.capacity
         if full and not force:
-            return Reason.ROOM_FULL, False, here
-        if locked.current_room_id is not None:
-            Room.objects.filter(pk=locked.current_room_id, current_participants__gt=0).update(
-                current_participants=F("current_participants") - 1
-            )
+            room.current_participants = here.current_participants
+            return Reason.ROOM_FULL, False, room
+        Room.objects.filter(pk=current, current_participants__gt=0).update(
+            current_participants=F("current_participants") - 1
+        )
         Room.objects.filter(pk=here.pk).update(current_participants=F("current_participants") + 1)
-        here.current_participants += 1
-        updates["current_room"] = here
-        if not locked.is_checked_in:
-            updates.update(is_checked_in=True, checked_in_at=at)
-        Participant.objects.filter(pk=locked.pk).update(**updates)
-        return (Reason.ROOM_FULL if full else ""), False, here
-    if updates:
-        Participant.objects.filter(pk=locked.pk).update(**updates)
-    return "", False, here
+        room.current_participants = here.current_participants + 1
+    _place(participant, room, at)
+    return (Reason.ROOM_FULL if full else ""), False, room
+
+
+def _place(participant: Participant, room: Room | None, at) -> None:
+    """The holder is now inside ``room`` (None: outside); the first entry checks the holder in."""
+    updates = {"current_room": room}
+    if room is not None and not participant.is_checked_in:
+        updates.update(is_checked_in=True, checked_in_at=at)
+    Participant.objects.filter(pk=participant.pk).update(**updates)

@@ -309,6 +309,33 @@ def test_room_full_then_space_after_an_exit(scanner, event, room):
     assert (admitted["status"], admitted["room"]["current_participants"]) == ("granted", 3)
 
 
+def test_move_into_a_full_room_is_refused_and_leaves_the_holder_where_it_was(client_for, event, room):
+    full = RoomFactory(event=event, capacity=1)
+    organiser = client_for(AssignmentFactory(event=event, role=Role.ORGANISATEUR).user, event)
+    sitting, moving = _badge(event), _badge(event)
+    for badge, target in ((sitting, full), (moving, room)):
+        organiser.post(f"/api/rooms/{target.pk}/verify_access/", {"qr_code": badge.qr_code_data})
+
+    body = organiser.post(f"/api/rooms/{full.pk}/verify_access/", {"qr_code": moving.qr_code_data}).json()
+
+    moving.refresh_from_db()
+    assert (body["status"], body["reason"], body["room"]["current_participants"]) == ("denied", "room_full", 1)
+    assert (moving.current_room_id, _occupancy(room), _occupancy(full)) == (room.pk, 1, 1)
+    assert rooms_disagreeing() == []
+
+
+def test_exit_never_counts_below_zero(scanner, event, room):
+    badge = _badge(event)
+    scanner(room, qr_code=badge.qr_code_data)
+    Room.objects.filter(pk=room.pk).update(current_participants=0)  # a counter out of step with presence
+
+    body = scanner(room, qr_code=badge.qr_code_data, direction="exit").json()
+
+    badge.refresh_from_db()
+    assert (body["status"], body["room"]["current_participants"]) == ("granted", 0)
+    assert (badge.current_room_id, _occupancy(room)) == (None, 0)
+
+
 def test_exit_is_allowed_even_from_a_closed_room(scanner, event, room):
     badge = _badge(event)
     scanner(room, qr_code=badge.qr_code_data)
@@ -333,6 +360,21 @@ def test_same_nonce_returns_the_first_decision(scanner, event, room):
     assert (first["already_inside"], other["already_inside"]) == (False, True)
     assert RoomAccess.objects.count() == 2
     assert _occupancy(room) == 1
+
+
+def test_retry_after_the_holder_left_returns_the_entry_and_changes_nothing(scanner, event, room):
+    # The retry is decided again (an entry: it would let the holder back in), its log row is refused
+    # by the (verifier, nonce) constraint, and everything it changed is rolled back.
+    badge = _badge(event)
+    first = scanner(room, qr_code=badge.qr_code_data, nonce="door-1").json()
+    scanner(room, qr_code=badge.qr_code_data, direction="exit", nonce="door-2")
+
+    retry = scanner(room, qr_code=badge.qr_code_data, nonce="door-1").json()
+
+    badge.refresh_from_db()
+    assert {**retry, "room": None} == {**first, "room": None}  # the stored decision...
+    assert retry["room"]["current_participants"] == 0  # ...with the room as it is now
+    assert (badge.current_room_id, _occupancy(room), RoomAccess.objects.count()) == (None, 0, 2)
 
 
 def test_same_nonce_from_another_verifier_is_another_scan(client_for, event, room, scanner):
@@ -418,16 +460,18 @@ def test_bad_input(scanner, room, body, errors):
 # --- cost --------------------------------------------------------------------------------------
 
 # One scan at the door by a controller on duty: auth + assignment (1), room (1), on duty (1),
-# badge + key (1), running session (1), participant lock (1), room lock (1), participant
-# update (1), room update (1), log insert (1) — 10 — plus the test transaction's savepoint pair.
-SCAN_QUERIES = 12
+# badge + key + holder's row lock (1), running session (1), room check-and-count (1), holder's
+# presence (1), log insert (1) — 8, with a nonce or without — plus the test transaction's savepoint pair.
+SCAN_QUERIES = 10
 
 
 def test_scan_query_budget_does_not_grow_with_the_log(scanner, event, room):
     Room.objects.filter(pk=room.pk).update(capacity=100000)
-    badges = [_badge(event) for _ in range(3)]
+    badges = [_badge(event) for _ in range(4)]
     with CaptureQueriesContext(connection) as small_log:
         assert scanner(room, qr_code=badges[0].qr_code_data).json()["status"] == "granted"
+    with CaptureQueriesContext(connection) as with_nonce:
+        assert scanner(room, qr_code=badges[3].qr_code_data, nonce="n-1").json()["status"] == "granted"
     RoomAccess.objects.bulk_create(
         [
             RoomAccess(
@@ -444,7 +488,7 @@ def test_scan_query_budget_does_not_grow_with_the_log(scanner, event, room):
     with CaptureQueriesContext(connection) as big_log:
         assert scanner(room, qr_code=badges[2].qr_code_data).json()["status"] == "granted"
 
-    assert len(small_log) == len(big_log) == SCAN_QUERIES
+    assert len(small_log) == len(with_nonce) == len(big_log) == SCAN_QUERIES
 
 
 # --- concurrency (PostgreSQL, real threads and connections) -------------------------------------

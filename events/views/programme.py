@@ -56,6 +56,9 @@ class EventScopedMixin:
         return self.get_paginated_response(data)
 
 
+@extend_validation_errors(
+    ["badge_required"], field_name="non_field_errors", actions=["verify_access"], methods=["post"]
+)
 class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
     """Rooms of the current event. Members read; organisateurs write. `current_participants`
     is live occupancy, changed only by door scans. A room with sessions cannot be deleted
@@ -111,8 +114,11 @@ class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
         """The door scan. Every decision is a 200 (`status` granted or denied with a `reason`)
         and a RoomAccess row. Organisateurs scan anywhere; controllers and gestionnaires only
         at a room where they are on duty now (403 `not_assigned_to_room`)."""
-        # The hot path: no list filter backends on this lookup, just the scoped queryset.
-        room = get_object_or_404(self.get_queryset(), pk=pk)
+        # The hot path: no list filter backends on this lookup, just the scoped queryset; the
+        # caller's event, loaded with its assignment, stands in for the join to it.
+        event = self.current_event()
+        room = get_object_or_404(rooms_for_event(event).select_related(None), pk=pk)
+        room.event = event
         self.check_object_permissions(request, room)
         serializer = VerifyAccessSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -120,7 +126,13 @@ class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
         return Response(decision_payload(decision, request))
 
     @extend_schema(responses={200: OnDutySerializer(many=True)}, filters=False)
-    @action(detail=True, methods=["get"], url_path="current-staff", permission_classes=[IsStaffOrOrganizer])
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="current-staff",
+        permission_classes=[IsStaffOrOrganizer],
+        pagination_class=None,  # a short list, answered whole
+    )
     def current_staff(self, request, pk=None):
         """Who is on duty at this room now, with role and the end of the shift."""
         return Response(OnDutySerializer(staff_on_duty(room=self.get_object()), many=True).data)
@@ -131,6 +143,7 @@ class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
 )
 @extend_validation_errors(["does_not_exist"], field_name="participant_id", actions=["payments"], methods=["post"])
 @extend_validation_errors(["does_not_exist"], field_name="badge_id", actions=["payments"], methods=["post"])
+@extend_validation_errors(["invalid_choice"], field_name="status", actions=["registrations"], methods=["get"])
 class SessionViewSet(EventScopedMixin, AtelierActionsMixin, viewsets.ModelViewSet):
     """The programme of the current event: conferences and ateliers. Members read;
     organisateurs write and move sessions through scheduled → live → completed (or cancelled)."""

@@ -1,0 +1,675 @@
+#!/usr/bin/env python3
+"""The benchmark, end to end: ``make bench`` (or ``python3 bench/run.py``); writes bench/RESULTS.md.
+
+1. PostgreSQL: two databases made from nothing (dropped first) — the main one with the load event
+   (``manage.py create_load_event``; 50,000 participants, 40 rooms, 200 sessions, 1,000,000 door-log
+   rows by default, ``--small`` for 5,000 and 100,000) and, seeded at the same time, a small one for
+   the growth comparison (5,000 participants, 10,000 door-log rows) — migrated, seeded, prepared
+   (bench/prepare.py: restricted badges, small rooms, annonces, tokens).
+2. The app under gunicorn as in production (sync workers, 2 × cores + 1, DEBUG off, persistent
+   database connections), with the benchmark settings (bench/settings.py: the baseline views of
+   bench/baseline.py, a query count in each response).
+3. The load (bench/load.py): closed-loop clients, warm-up, fixed duration. The read paths (programme,
+   annonces, event statistics) against their baselines; the statistics again with the whole door log
+   moved to today (their worst case, whatever the hour); door scans at 1, 8 and 32 doors against the
+   baseline, in alternating rounds (so that a change in the machine's load between two phases hits
+   both); then the same statistics and scan phases on the small database, for the growth ratios.
+4. bench/RESULTS.md: machine, parameters, each path's throughput, latency percentiles, errors,
+   queries per request, the ratios to the baselines and to the small database. Exit status 1 when
+   any request failed (a 5xx, an unexpected 4xx, a connection error), 2 when the run itself failed.
+
+Run with any Python 3.11+: it creates the virtual environment (scripts/dev.py) if needed and
+re-runs itself inside it. ``--help`` for the options.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "results"  # logs, plans, raw results (git-ignored)
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+MAIN_DB, GROWTH_DB = "makeplus_bench", "makeplus_bench_growth"
+FULL = {"participants": 50_000, "rooms": 40, "sessions": 200, "access_logs": 1_000_000}
+SMALL = {**FULL, "participants": 5_000, "access_logs": 100_000}
+GROWTH = {**FULL, "participants": 5_000, "access_logs": 10_000}
+SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789abcdefghijklmnop"
+
+
+def _venv_python() -> Path:
+    spec = importlib.util.spec_from_file_location("dev", ROOT / "scripts" / "dev.py")
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    dev.ensure_venv()
+    return dev.PYTHON
+
+
+def _reexec_in_venv() -> None:
+    venv = (ROOT / ".venv").resolve()
+    if Path(sys.prefix).resolve() != venv:
+        python = _venv_python()
+        os.execv(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true", help="5,000 participants and 100,000 door-log rows.")
+    parser.add_argument("--participants", type=int, help="Main database: badge holders (default 50,000).")
+    parser.add_argument("--access-logs", type=int, dest="access_logs", help="Main database: door-log rows.")
+    parser.add_argument("--clients", type=int, default=32, help="Concurrent clients of the headline phases (32).")
+    parser.add_argument("--seconds", type=float, default=15, help="Measured seconds of each phase (15).")
+    parser.add_argument("--warmup", type=float, default=3, help="Warm-up seconds before each phase (3).")
+    parser.add_argument("--rounds", type=int, default=3, help="Alternating rounds of each scan comparison (3).")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers.")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server, without a database name (env BENCH_PG_URL).",
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="Development: keep databases already seeded by an earlier run."
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    return parser.parse_args(argv)
+
+
+# --- processes ---------------------------------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def base_env(database: str, pg: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
+    env.update(
+        DATABASE_URL=f"{pg.rstrip('/')}/{database}",
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        PYTHONPATH=str(ROOT),
+        DEBUG="0",
+        SECRET_KEY=SECRET_KEY,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="0",
+        DB_CONN_MAX_AGE="600",
+        LOG_LEVEL="WARNING",
+        STATIC_ROOT=str(WORK / "static"),
+        JWT_ACCESS_MINUTES="15",
+    )
+    return env
+
+
+def wait(process: subprocess.Popen, what: str, output: Path | None = None) -> None:
+    if process.wait() != 0:
+        tail = output.read_text()[-3000:] if output and output.exists() else ""
+        raise RuntimeError(f"{what} failed (exit {process.returncode})\n{tail}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving the app with the benchmark settings; stopped on exit, whatever happens."""
+
+    def __init__(self, env: dict, workers: int, name: str):
+        self.env, self.workers, self.name = env, workers, name
+        self.port = free_port()
+        self.process = None
+
+    def __enter__(self):
+        from bench.load import wait_until_up
+
+        self.log = WORK / f"gunicorn-{self.name}.log"
+        with open(self.log, "w") as out:  # the child keeps its own copy of the descriptor
+            self.process = self._start(out)
+        try:
+            wait_until_up("127.0.0.1", self.port, "/api/health/", seconds=90)
+        except TimeoutError:
+            self.__exit__(None, None, None)
+            raise RuntimeError(f"gunicorn did not start:\n{self.log.read_text()[-3000:]}") from None
+        log(f"gunicorn up on :{self.port} ({self.workers} sync workers, {self.name} database)")
+        return self
+
+    def _start(self, out) -> subprocess.Popen:
+        return subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "makeplus.wsgi",
+                f"--workers={self.workers}",
+                "--worker-class=sync",
+                f"--bind=127.0.0.1:{self.port}",
+                "--backlog=2048",
+                "--timeout=120",
+                "--no-control-socket",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# --- databases -------------------------------------------------------------------------------------------
+
+
+def pg_execute(pg: str, sql: str, database: str = "postgres"):
+    import psycopg
+
+    with psycopg.connect(f"{pg.rstrip('/')}/{database}", autocommit=True) as connection:
+        cursor = connection.execute(sql)
+        return cursor.fetchall() if cursor.description else None
+
+
+def bench_ready(pg: str, database: str) -> bool:
+    if not pg_execute(pg, f"SELECT 1 FROM pg_database WHERE datname = '{database}'"):
+        return False
+    rows = pg_execute(
+        pg,
+        "SELECT 1 FROM events_event WHERE metadata->>'generated_by' = 'create_load_event' "
+        "AND metadata->>'bench_prepared' = 'true'",
+        database,
+    )
+    return bool(rows)
+
+
+def empty_rooms(pg: str, database: str) -> None:
+    """Everyone leaves every room (not a door scan: no log row), so that each scan phase starts alike."""
+    pg_execute(
+        pg,
+        "UPDATE events_participant SET current_room_id = NULL WHERE current_room_id IS NOT NULL; "
+        "UPDATE events_room SET current_participants = 0 WHERE current_participants <> 0",
+        database,
+    )
+
+
+def log_all_today(pg: str, database: str) -> tuple[int, float]:
+    """Move every door-log row to today (Algiers), keeping its time of day: the worst case for the
+    statistics, which count today's scans (as a one-day event whose whole log is today's). The seed
+    spreads the log over the event's days up to now, so without this the share of it that is
+    today's depends on the hour of the run. Returns (rows today, seconds taken)."""
+    started = time.perf_counter()
+    zone = "Africa/Algiers"
+    pg_execute(
+        pg,
+        f"UPDATE events_roomaccess SET scanned_at = (((now() AT TIME ZONE '{zone}')::date "
+        f"+ (scanned_at AT TIME ZONE '{zone}')::time) AT TIME ZONE '{zone}')",
+        database,
+    )
+    pg_execute(pg, "VACUUM (ANALYZE) events_roomaccess", database)
+    rows = pg_execute(pg, "SELECT count(*) FROM events_roomaccess", database)[0][0]
+    return rows, time.perf_counter() - started
+
+
+def build_databases(args, specs: dict) -> dict:
+    """Drop, create, migrate and seed each database (concurrently); returns seconds per database."""
+    started, timings, running = time.perf_counter(), {}, []
+    for database, spec in specs.items():
+        if args.reuse and bench_ready(args.pg, database):
+            log(f"{database}: reused (--reuse)")
+            timings[database] = None
+            continue
+        pg_execute(args.pg, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        pg_execute(args.pg, f'CREATE DATABASE "{database}"')
+        env = {**base_env(database, args.pg), "DJANGO_SETTINGS_MODULE": "makeplus.settings"}
+        output = WORK / f"seed-{database}.log"
+        command = (
+            f"import subprocess, sys; "
+            f"subprocess.run([sys.executable, 'manage.py', 'migrate', '--no-input', '-v0'], check=True); "
+            f"subprocess.run([sys.executable, 'manage.py', 'create_load_event', '--force', "
+            f"'--participants={spec['participants']}', '--rooms={spec['rooms']}', "
+            f"'--sessions={spec['sessions']}', '--access-logs={spec['access_logs']}'], check=True)"
+        )
+        with open(output, "w") as out:  # the child keeps its own copy of the descriptor
+            process = subprocess.Popen([sys.executable, "-c", command], cwd=ROOT, env=env, stdout=out, stderr=out)
+        log(f"{database}: migrating and seeding {_describe(spec)} (log: {output.relative_to(ROOT)})")
+        running.append((database, process, output))
+    while running:  # each one's time when it ends
+        for database, process, output in list(running):
+            if process.poll() is not None:
+                running.remove((database, process, output))
+                wait(process, f"seeding {database}", output)
+                timings[database] = time.perf_counter() - started
+                log(f"{database}: migrated and seeded in {timings[database]:.0f} s")
+        time.sleep(0.5)
+    return timings
+
+
+def prepare(args, database: str) -> dict:
+    plan_file = WORK / f"plan-{database}.json"
+    env = base_env(database, args.pg)
+    process = subprocess.run(
+        [sys.executable, "-m", "bench.prepare", "--out", str(plan_file)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if process.returncode:
+        raise RuntimeError(f"bench/prepare.py failed on {database}:\n{process.stdout}{process.stderr}")
+    with open(plan_file) as source:
+        return json.load(source)
+
+
+def _describe(spec: dict) -> str:
+    return (
+        f"{spec['participants']:,} participants, {spec['rooms']} rooms, {spec['sessions']} sessions, "
+        f"{spec['access_logs']:,} door-log rows"
+    )
+
+
+# --- phases -------------------------------------------------------------------------------------------
+
+
+class Runner:
+    def __init__(self, args, server: Server, plan: dict, database: str):
+        self.args, self.server, self.plan, self.database = args, server, plan, database
+        self.results: dict[str, object] = {}
+        self.log_today = 0
+
+    def phase(self, key: str, scenario, clients: int, seconds: float | None = None, warmup: float | None = None):
+        from bench.load import run
+
+        result = run(
+            scenario,
+            name=key,
+            clients=clients,
+            seconds=seconds or self.args.seconds,
+            warmup=self.args.warmup if warmup is None else warmup,
+            host="127.0.0.1",
+            port=self.server.port,
+        )
+        self.results[key] = result
+        log(
+            f"{key:<34} {result.throughput:8.1f} req/s  p50 {result.percentile(50):7.1f}  "
+            f"p99 {result.percentile(99):7.1f} ms  {result.queries_per_request:5.1f} q/req  "
+            f"errors {result.error_count}"
+        )
+        return result
+
+    def scans(self, clients: int, *, baseline: bool = True) -> None:
+        """Door scans at ``clients`` doors, the API and the baseline in alternating rounds."""
+        from bench.load import DoorScans, Result
+
+        kinds = {"scan": lambda room: f"/api/rooms/{room['id']}/verify_access/"}
+        if baseline:
+            kinds["scan baseline"] = lambda room: f"/bench/baseline/rooms/{room['id']}/scan/"
+        scenarios = {kind: DoorScans(self.plan, path, seed=clients) for kind, path in kinds.items()}
+        rounds = self.args.rounds if baseline else 1
+        totals = {kind: Result(name=f"{kind} @{clients}", clients=clients, seconds=0) for kind in kinds}
+        for n in range(rounds):
+            for kind, scenario in scenarios.items():
+                empty_rooms(self.args.pg, self.database)
+                scenario.reset()
+                part = self.phase(
+                    f"{kind} @{clients} ({n + 1}/{rounds})",
+                    scenario,
+                    clients,
+                    self.args.seconds / rounds,
+                    warmup=self.args.warmup if n == 0 else min(self.args.warmup, 1.0),
+                )
+                del self.results[part.name]
+                total = totals[kind]
+                total.seconds += part.seconds
+                total.latencies += part.latencies
+                total.queries += part.queries
+                total.outcomes.update(part.outcomes)
+                total.errors.update(part.errors)
+        for total in totals.values():
+            self.results[total.name] = total
+            log(
+                f"= {total.name:<32} {total.throughput:8.1f} req/s  p50 {total.percentile(50):7.1f}  "
+                f"p99 {total.percentile(99):7.1f} ms"
+            )
+
+    def statistics_whole_log_today(self) -> None:
+        """The event statistics with every door-log row moved to today (see log_all_today), one client."""
+        from bench.load import Reads, Request
+
+        self.log_today, seconds = log_all_today(self.args.pg, self.database)
+        log(f"{self.database}: the whole door log ({self.log_today:,} rows) moved to today in {seconds:.0f} s")
+        event = self.plan["event"]
+        token = self.plan["organisateur"]["token"]
+        api = Reads(lambda n: Request("GET", f"/api/events/{event}/statistics/", token))
+        bare = Reads(lambda n: Request("GET", f"/bench/baseline/events/{event}/statistics/"))
+        self.phase("statistics @1, whole log today", api, 1)
+        self.phase("statistics baseline @1, whole log today", bare, 1)
+
+    def reads(self, clients: int, *, baseline: bool = True, paths=("programme", "annonces", "statistics")) -> None:
+        from bench.load import Reads, Request
+
+        plan, readers = self.plan, self.plan["readers"]
+        organisateur, event, today = plan["organisateur"], plan["event"], plan["today"]
+
+        def reader(n):
+            return readers[n % len(readers)]
+
+        makers = {
+            "programme": (
+                lambda n: Request("GET", f"/api/sessions/?day={today}&page_size=50", reader(n)["token"]),
+                lambda n: Request(
+                    "GET",
+                    f"/bench/baseline/sessions/?event={event}&user={reader(n)['user']}&day={today}&page_size=50",
+                ),
+            ),
+            "annonces": (
+                lambda n: Request("GET", "/api/annonces/?page_size=50", reader(n)["token"]),
+                lambda n: Request(
+                    "GET", f"/bench/baseline/annonces/?event={event}&user={reader(n)['user']}&role_bit=8&page_size=50"
+                ),
+            ),
+            "statistics": (
+                lambda n: Request("GET", f"/api/events/{event}/statistics/", organisateur["token"]),
+                lambda n: Request("GET", f"/bench/baseline/events/{event}/statistics/"),
+            ),
+        }
+        for path in paths:
+            api, bare = makers[path]
+            self.phase(f"{path} @{clients}", Reads(api), clients)
+            if baseline:
+                self.phase(f"{path} baseline @{clients}", Reads(bare), clients)
+
+
+# --- report -------------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cores": os.cpu_count(), "cpu": cpu, "system": f"{platform.system()} {platform.release()}"}
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b else "—"
+
+
+def _row(key: str, r, baseline=None) -> str:
+    cells = [
+        key,
+        str(r.clients),
+        f"{r.throughput:.1f}",
+        f"{r.percentile(50):.1f}",
+        f"{r.percentile(95):.1f}",
+        f"{r.percentile(99):.1f}",
+        str(r.error_count),
+        f"{r.queries_per_request:.1f}",
+    ]
+    if baseline is not None:
+        cells += [
+            _ratio(r.throughput, baseline.throughput),
+            _ratio(r.percentile(50), baseline.percentile(50)),
+            _ratio(r.percentile(95), baseline.percentile(95)),
+            _ratio(r.percentile(99), baseline.percentile(99)),
+        ]
+    else:
+        cells += ["", "", "", ""]
+    return "| " + " | ".join(cells) + " |"
+
+
+WORST, WORST_BASE = "statistics @1, whole log today", "statistics baseline @1, whole log today"
+TABLE_HEAD = (
+    "| path | clients | req/s | p50 ms | p95 ms | p99 ms | errors | queries/req "
+    "| req/s ÷ baseline | p50 ÷ baseline | p95 ÷ baseline | p99 ÷ baseline |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def _outcomes(result) -> str:
+    total = sum(result.outcomes.values()) or 1
+    return ", ".join(f"{name} {100 * n / total:.1f} %" for name, n in result.outcomes.most_common())
+
+
+def report(args, context: dict, main: Runner, growth: Runner) -> str:
+    m, r, g = context["machine"], main.results, growth.results
+    top = args.clients
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Generated by `{context['command']}` on {context['finished']} in {context['wall']:.0f} s "
+        "(bench/run.py; the README says how to run it). Every figure below comes from that run.",
+        "",
+        "## Machine",
+        "",
+        f"- {m['cores']} cores ({m['cpu']}), {m['system']}; load average {context['load_before']} before the "
+        f"phases, {context['load_after']} after (other work on the machine slows both sides of each comparison).",
+        f"- {context['postgres']}",
+        f"- Python {platform.python_version()}, Django {context['django']}, gunicorn {context['gunicorn']}: "
+        f"{args.workers} sync workers (2 × cores + 1), DEBUG off, persistent connections (CONN_MAX_AGE 600).",
+        "- Load: bench/load.py, closed loop, in one process on the same machine (it takes CPU from the server).",
+        "",
+        "## Parameters",
+        "",
+        f"- Main database: {_describe(context['main_spec'])}"
+        + (" (reused from an earlier run: not fresh)" if context["seed_seconds"].get(MAIN_DB) is None else ""),
+        f"  — {_counts(main.plan)}.",
+        f"- Growth database: {_describe(GROWTH)} — {_counts(growth.plan)}.",
+        f"- Each phase: {args.warmup:g} s warm-up, then {args.seconds:g} s measured; scan comparisons in "
+        f"{args.rounds} alternating rounds (API, baseline, API, …) of {args.seconds / args.rounds:g} s, every "
+        "round starting with empty rooms.",
+        f"- Seeding: {_seed_times(context['seed_seconds'])}.",
+        "- Scan mix per door (client = the controller on duty there): 5 % invalid badges, about 20 % exits of "
+        "people it let in, the rest entries of random badges (5 % typed badge ids; at doors with ateliers 10 % "
+        "for an atelier); 8 % of badges restricted to two rooms; one room in eight seats 15. Fresh nonce "
+        "on every scan.",
+        "",
+        "## Door scan: `POST /api/rooms/{id}/verify_access/` against the baseline",
+        "",
+        "The baseline (bench/baseline.py) is a bare Django view doing the database work of one decision in one "
+        "transaction with hand-written SQL: badge lookup (holder's row locked), allowed-room check, room lock and "
+        "capacity, presence, occupancy update, one log insert. No DRF, no JWT, no on-duty check, no signature "
+        "check, no session/atelier rules, no nonce replay.",
+        "",
+        TABLE_HEAD,
+    ]
+    levels = sorted({1, 8, top})
+    for clients in levels:
+        api, base = r[f"scan @{clients}"], r[f"scan baseline @{clients}"]
+        lines.append(_row(f"scan @{clients}", api, base))
+        lines.append(_row(f"baseline @{clients}", base))
+    api, base = r[f"scan @{top}"], r[f"scan baseline @{top}"]
+    throughput_ok = api.throughput >= 0.6 * base.throughput
+    p99_ok = api.percentile(99) <= 2 * base.percentile(99)
+    lines += [
+        "",
+        f"**Targets at {top} clients:** throughput ≥ 0.6 × baseline: {_ratio(api.throughput, base.throughput)} "
+        f"— {'met' if throughput_ok else 'NOT met'}; p99 ≤ 2 × baseline: "
+        f"{_ratio(api.percentile(99), base.percentile(99))} — {'met' if p99_ok else 'NOT met'}.",
+        "",
+        f"Decisions at {top} clients (API): {_outcomes(api)}.",
+        "",
+        f"Decisions at {top} clients (baseline): {_outcomes(base)}.",
+        "",
+        "## Read paths",
+        "",
+        "Participants read the programme (`GET /api/sessions/?day=<today>&page_size=50`) and the annonces "
+        "(`GET /api/annonces/?page_size=50`); the organisateur reads the event statistics "
+        "(`GET /api/events/{id}/statistics/`). Each baseline runs the same SQL written by hand.",
+        "",
+        TABLE_HEAD,
+    ]
+    for path in ("programme", "annonces", "statistics"):
+        api, base = r[f"{path} @{top}"], r[f"{path} baseline @{top}"]
+        lines.append(_row(f"{path} @{top}", api, base))
+        lines.append(_row(f"baseline @{top}", base))
+    lines.append(_row("statistics @1", r["statistics @1"], r["statistics baseline @1"]))
+    lines.append(_row("baseline @1", r["statistics baseline @1"]))
+    lines.append(_row("statistics @1, whole log today", r[WORST], r[WORST_BASE]))
+    lines.append(_row("baseline @1, whole log today", r[WORST_BASE]))
+
+    lines += [
+        "",
+        "## Growth",
+        "",
+        f"The same phases on the growth database ({GROWTH['participants']:,} participants, "
+        f"{GROWTH['access_logs']:,} door-log rows) and on the main one "
+        f"({context['main_spec']['participants']:,}, {context['main_spec']['access_logs']:,}): "
+        "main ÷ growth (1.00× = no growth).",
+        "",
+        "| measure | growth db | main db | main ÷ growth |",
+        "|---|---:|---:|---:|",
+    ]
+    growth_rows = [
+        ("scan latency p50 @1 (ms)", "scan @1", lambda x: x.percentile(50)),
+        ("scan latency p99 @1 (ms)", "scan @1", lambda x: x.percentile(99)),
+        (f"scan throughput @{top} (req/s)", f"scan @{top}", lambda x: x.throughput),
+        (f"scan baseline throughput @{top} (req/s)", f"scan baseline @{top}", lambda x: x.throughput),
+        ("statistics time p50 @1, as of now (ms)", "statistics @1", lambda x: x.percentile(50)),
+        ("statistics baseline p50 @1, as of now (ms)", "statistics baseline @1", lambda x: x.percentile(50)),
+        ("statistics time p50 @1, whole log today (ms)", WORST, lambda x: x.percentile(50)),
+        ("statistics time p99 @1, whole log today (ms)", WORST, lambda x: x.percentile(99)),
+        ("statistics baseline p50 @1, whole log today (ms)", WORST_BASE, lambda x: x.percentile(50)),
+    ]
+    for label, key, value in growth_rows:
+        small, large = value(g[key]), value(r[key])
+        lines.append(f"| {label} | {small:.1f} | {large:.1f} | {_ratio(large, small)} |")
+    now_growth = r["statistics @1"].percentile(50) / g["statistics @1"].percentile(50)
+    worst_growth = r[WORST].percentile(50) / g[WORST].percentile(50)
+    lines += [
+        "",
+        "The statistics count today's door scans. *As of now*: the log as seeded, spread over the event's days "
+        f"up to the hour of the run ({main.plan['counts']['access log rows today']:,} of the main database's rows "
+        f"were today's, {growth.plan['counts']['access log rows today']:,} of the growth one's). *Whole log "
+        f"today*: every row moved to today, keeping its time of day ({main.log_today:,} and {growth.log_today:,} "
+        "rows), the worst case, whatever the hour.",
+        "",
+        f"**Target:** statistics time grows ≤ 3× from the growth to the main database — whole log today: "
+        f"{worst_growth:.2f}× — {'met' if worst_growth <= 3 else 'NOT met'}; as of now: {now_growth:.2f}× — "
+        f"{'met' if now_growth <= 3 else 'NOT met'}.",
+        "",
+        "## Errors",
+        "",
+    ]
+    errors = [(key, res.errors) for runner in (main, growth) for key, res in runner.results.items() if res.error_count]
+    if errors:
+        lines += [f"- {runner_key}: {dict(e)}" for runner_key, e in errors]
+    else:
+        lines.append("None: every request got the answer its path may give (scans: 200 decisions; reads: 200).")
+    lines += ["", "## Every phase (raw)", "", "```"]
+    for label, runner in (("main", main), ("growth", growth)):
+        for res in runner.results.values():
+            lines.append(f"{label:6} {json.dumps(res.as_dict(), ensure_ascii=False)}")
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
+def _counts(plan: dict) -> str:
+    c = plan["counts"]
+    return (
+        f"{c['access log rows']:,} door-log rows before the run ({c['access log rows today']:,} of them today), "
+        f"{c['restricted badges']:,} restricted badges, {c['small rooms']} small rooms, {c['annonces']} annonces"
+    )
+
+
+def _seed_times(seconds: dict) -> str:
+    return ", ".join(f"{db} {'reused' if s is None else f'{s:.0f} s'}" for db, s in seconds.items())
+
+
+def load_average() -> str:
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+# --- main ---------------------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    WORK.mkdir(parents=True, exist_ok=True)
+    (WORK / "static").mkdir(exist_ok=True)
+    sys.path.insert(0, str(ROOT))
+    spec = dict(SMALL if args.small else FULL)
+    if args.participants:
+        spec["participants"] = args.participants
+    if args.access_logs is not None:
+        spec["access_logs"] = args.access_logs
+    context = {
+        "command": " ".join(["python3 bench/run.py", *sys.argv[1:]]),
+        "machine": machine(),
+        "main_spec": spec,
+        "postgres": pg_execute(args.pg, "SELECT version()")[0][0],
+    }
+    import django
+    import gunicorn
+
+    context.update(django=django.get_version(), gunicorn=gunicorn.__version__)
+    log(f"{context['machine']['cores']} cores; {context['postgres'].split(' on ')[0]}; main: {_describe(spec)}")
+    context["seed_seconds"] = build_databases(args, {MAIN_DB: spec, GROWTH_DB: GROWTH})
+    context["load_before"] = load_average()
+    top, levels = args.clients, sorted({1, 8, args.clients})
+
+    plan = prepare(args, MAIN_DB)
+    with Server(base_env(MAIN_DB, args.pg), args.workers, "main") as server:
+        main_runner = Runner(args, server, plan, MAIN_DB)
+        # Reads first: the statistics count today's door scans, and the scan phases add some.
+        main_runner.reads(top)
+        main_runner.reads(1, paths=("statistics",))
+        main_runner.statistics_whole_log_today()
+        for clients in levels:
+            main_runner.scans(clients)
+
+    plan = prepare(args, GROWTH_DB)
+    with Server(base_env(GROWTH_DB, args.pg), args.workers, "growth") as server:
+        growth_runner = Runner(args, server, plan, GROWTH_DB)
+        growth_runner.reads(1, paths=("statistics",))
+        growth_runner.statistics_whole_log_today()
+        growth_runner.scans(1, baseline=False)
+        growth_runner.scans(top)
+
+    context.update(
+        load_after=load_average(),
+        wall=time.perf_counter() - started,
+        finished=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    text = report(args, context, main_runner, growth_runner)
+    args.output.write_text(text)
+    raw = {
+        key: res.as_dict()
+        for prefix, runner in (("main", main_runner), ("growth", growth_runner))
+        for key, res in ((f"{prefix}: {k}", v) for k, v in runner.results.items())
+    }
+    (WORK / "results.json").write_text(json.dumps(raw, indent=1, ensure_ascii=False))
+    errors = sum(res.error_count for runner in (main_runner, growth_runner) for res in runner.results.values())
+    log(f"wrote {args.output} in {context['wall']:.0f} s; {errors} request error(s)")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    _reexec_in_venv()
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # the run itself failed (not a request): say why, exit 2
+        log(f"FAILED: {exc}")
+        raise SystemExit(2) from exc
