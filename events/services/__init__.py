@@ -60,6 +60,8 @@ def delete_event(*, event: Event, actor: User, confirm: bool = False) -> None:
             status_code=status.HTTP_409_CONFLICT,
         )
     _delete_files_on_commit([getattr(event, name) for name in EVENT_FILE_FIELDS])
+    # Rooms PROTECT their sessions: the sessions go first, or the cascade from the event refuses (500).
+    event.sessions.all().delete()
     event.delete()
 
 

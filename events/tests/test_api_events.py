@@ -7,9 +7,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from conftest import error_codes
-from events.models import Event, Participant, Role, UserEventAssignment
+from events.models import Event, Participant, Role, Session, UserEventAssignment
 from events.tests.factories import AssignmentFactory, EventFactory
-from events.tests.factories_programme import RoomFactory
+from events.tests.factories_programme import RoomFactory, SessionFactory
 from events.tests.pdfs import pdf_bytes, pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -216,6 +216,18 @@ def test_delete_event_with_members_needs_confirmation(member, event_a):
     assert confirmed.status_code == 204
     assert not Event.objects.filter(pk=event_a.pk).exists()
     assert UserEventAssignment.objects.filter(event_id=event_a.pk).count() == 0
+
+
+def test_delete_event_with_sessions_deletes_its_programme(member, event_a):
+    # Found by the isolation matrix: rooms PROTECT their sessions, the cascade from the event crashed (500).
+    client, _ = member(Role.ORGANISATEUR, event_a)
+    session = SessionFactory(room=RoomFactory(event=event_a))
+
+    response = client.delete(f"/api/events/{event_a.pk}/?confirm=true")
+
+    assert response.status_code == 204
+    assert not Event.objects.filter(pk=event_a.pk).exists()
+    assert not Session.objects.filter(pk=session.pk).exists()
 
 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != Role.ORGANISATEUR])

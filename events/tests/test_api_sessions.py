@@ -304,6 +304,18 @@ def test_filters_and_search(member, event_a, room):
     assert [s["title"] for s in by_day] == ["Atelier Flutter"]
 
 
+def test_filter_by_another_events_room_answers_like_an_unknown_room(member, event_a, event_b, room):
+    # Found by the isolation matrix: B's room was a valid choice (200, empty), an unknown room a 400.
+    client, _ = member(Role.PARTICIPANT, event_a)
+    SessionFactory(room=room)
+
+    own = client.get("/api/sessions/", {"room": str(room.pk)})
+    foreign = client.get("/api/sessions/", {"room": str(RoomFactory(event=event_b).pk)})
+
+    assert own.status_code == 200 and own.json()["count"] == 1
+    assert (foreign.status_code, error_codes(foreign)) == (400, ["invalid_choice"])
+
+
 def test_bad_filter_value_is_400(member, event_a):
     client, _ = member(Role.PARTICIPANT, event_a)
 

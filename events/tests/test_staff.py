@@ -292,6 +292,22 @@ def test_filters(organisateur, event_a, room):
     assert (bad.status_code, bad.json()["errors"][0]["attr"]) == (400, "active_at")
 
 
+def test_filters_by_another_events_room_or_user_answer_like_unknown_ones(organisateur, event_a, event_b, room):
+    # Found by the isolation matrix: B's room or user was a valid choice (200, empty) while an unknown
+    # one was a 400, so the filter told which ids exist in other events.
+    client, _ = organisateur
+    foreign = RoomAssignmentFactory(room=RoomFactory(event=event_b))
+    unknown_user = foreign.user.pk + 1000
+
+    by_room = client.get("/api/room-assignments/", {"room": str(foreign.room_id)})
+    by_user = client.get("/api/room-assignments/", {"user": foreign.user_id})
+    by_unknown_user = client.get("/api/room-assignments/", {"user": unknown_user})
+
+    assert (by_room.status_code, error_codes(by_room)) == (400, ["invalid_choice"])
+    assert (by_user.status_code, error_codes(by_user)) == (400, ["invalid_choice"])
+    assert (by_unknown_user.status_code, error_codes(by_unknown_user)) == (400, ["invalid_choice"])
+
+
 def test_staff_read_their_own_schedule(client_for, event_a, room):
     shift = RoomAssignmentFactory(room=room)
     RoomAssignmentFactory(room=room)

@@ -1,16 +1,20 @@
 import django_filters
 from rest_framework import viewsets
 
+from events.filters import members_of_current_event, rooms_of_current_event
 from events.models import Role, RoomAssignment
 from events.permissions import IsOrganizer, current_assignment
 from events.selectors.staff import assignments_for_event
 from events.serializers.staff import RoomAssignmentSerializer
 from events.services import staff as services
 from events.views.programme import EventScopedMixin, IsStaffOrOrganizer
+from makeplus.datetimes import PlausibleIsoDateTimeFilter
 
 
 class RoomAssignmentFilter(django_filters.FilterSet):
-    active_at = django_filters.IsoDateTimeFilter(
+    room = django_filters.ModelChoiceFilter(queryset=rooms_of_current_event)
+    user = django_filters.ModelChoiceFilter(queryset=members_of_current_event)
+    active_at = PlausibleIsoDateTimeFilter(
         method="filter_active_at", help_text="Active shifts covering this instant (ISO 8601)."
     )
     mine = django_filters.BooleanFilter(method="filter_mine", help_text="Only the caller's own shifts.")
