@@ -5,10 +5,12 @@ so a name reveals nothing and two uploads never collide.
 """
 
 import os
+import re
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.files.uploadhandler import FileUploadHandler
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
@@ -19,11 +21,27 @@ class GeneratedName:
         self.folder = folder
 
     def __call__(self, instance, filename: str) -> str:
-        ext = os.path.splitext(filename)[1].lower()[:10]
-        return f"{self.folder}/{uuid.uuid4().hex}{ext}"
+        # Only letters and digits of the client's extension survive: no path, no dots, no spaces.
+        ext = re.sub(r"[^a-z0-9]", "", os.path.splitext(os.path.basename(filename or ""))[1].lower())[:10]
+        return f"{self.folder}/{uuid.uuid4().hex}{'.' + ext if ext else ''}"
 
     def __eq__(self, other):
         return isinstance(other, GeneratedName) and other.folder == self.folder
+
+
+class RequestSizeLimit(FileUploadHandler):
+    """First upload handler: a multipart body larger than the largest accepted file plus the
+    form data is refused (413) before Django writes any of it to memory or a temporary file."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if content_length > settings.MAX_UPLOAD_SIZE + settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise RequestDataTooBig(_("The request is too large."))
+
+    def receive_data_chunk(self, raw_data, start):
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
 
 
 def validate_upload_size(file) -> None:

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 
 from events.models import Event, Room, Session
 from events.youtube import youtube_video_id
@@ -61,12 +62,23 @@ def update_room(*, room: Room, actor, **fields) -> Room:
 
 @transaction.atomic
 def delete_room(*, room: Room, actor) -> None:
-    """A room with sessions is part of the programme: deactivate it (is_active=false) instead."""
+    """A room with sessions is part of the programme, a room with a door log (RoomAccess rows,
+    so also anyone inside) is part of the event's history: deactivate it (is_active=false) instead.
+
+    The room row is locked first, as a door scan letting someone in does: every committed
+    entry is seen below and no entry happens until the room is gone; a concurrent second
+    delete finds no row (404) instead of counting the room out twice."""
+    if not list(Room.objects.select_for_update(of=("self",)).filter(pk=room.pk).order_by().values_list("pk")):
+        raise NotFound()
     if room.sessions.exists():
         raise AppError(
             _("This room has sessions; move or delete them, or deactivate the room."),
             "room_in_use",
             status_code=CONFLICT,
+        )
+    if room.accesses.exists():
+        raise AppError(
+            _("This room has a door-scan history; deactivate it instead."), "room_in_use", status_code=CONFLICT
         )
     room.delete()
 
