@@ -1,3 +1,5 @@
+import hashlib
+
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import normalize_email
@@ -16,4 +18,7 @@ class LoginEmailThrottle(SimpleRateThrottle):
         email = request.data.get("email") if hasattr(request.data, "get") else None
         if not isinstance(email, str) or not email:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": normalize_email(email)}
+        # Hashed: the address is the client's input, of any length and with any characters, and a
+        # cache key must stay short and plain (memcached refuses others, Django warns about them).
+        ident = hashlib.sha256(normalize_email(email).encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": ident}

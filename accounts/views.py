@@ -1,5 +1,6 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -25,12 +26,19 @@ from accounts.serializers import (
 from accounts.throttles import LoginEmailThrottle
 from events.permissions import EventNotSelected
 from events.selectors import event_summaries_for_user
+from makeplus.openapi import ErrorResponse401Serializer, ErrorResponse403Serializer
+
+# Codes of the password validators (settings.AUTH_PASSWORD_VALIDATORS), for the API schema.
+PASSWORD_CODES = ["password_too_similar", "password_too_short", "password_too_common", "password_entirely_numeric"]
 
 
-def _auth_response(user):
-    return {**services.login_session(user=user), "user": UserSerializer(user).data}
+def _auth_response(user, request):
+    # With the request, the photo is an absolute URL (as the schema says: format uri).
+    return {**services.login_session(user=user), "user": UserSerializer(user, context={"request": request}).data}
 
 
+@extend_validation_errors(PASSWORD_CODES, field_name="password")
+@extend_validation_errors(["email_taken"], field_name="email")
 class RegisterView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -42,7 +50,7 @@ class RegisterView(APIView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.register_user(**serializer.validated_data)
-        return Response(_auth_response(user), status=status.HTTP_201_CREATED)
+        return Response(_auth_response(user, request), status=status.HTTP_201_CREATED)
 
 
 class LoginView(APIView):
@@ -51,12 +59,16 @@ class LoginView(APIView):
     throttle_classes = [ScopedRateThrottle, LoginEmailThrottle]
     throttle_scope = "login"
 
-    @extend_schema(request=LoginSerializer, responses={200: AuthResponseSerializer}, tags=["auth"])
+    @extend_schema(
+        request=LoginSerializer,
+        responses={200: AuthResponseSerializer, 401: ErrorResponse401Serializer},  # invalid_credentials
+        tags=["auth"],
+    )
     def post(self, request):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.authenticate_user(request=request, **serializer.validated_data)
-        return Response(_auth_response(user))
+        return Response(_auth_response(user, request))
 
 
 class TokenRefreshView(APIView):
@@ -66,7 +78,9 @@ class TokenRefreshView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=RefreshSerializer, responses={200: TokensSerializer}, tags=["auth"])
+    @extend_schema(
+        request=RefreshSerializer, responses={200: TokensSerializer, 401: ErrorResponse401Serializer}, tags=["auth"]
+    )
     def post(self, request):
         serializer = RefreshSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -89,7 +103,11 @@ class SelectEventView(APIView):
 class SwitchEventView(SelectEventView):
     """Like select-event, from tokens that already carry an event: no new login needed."""
 
-    @extend_schema(request=SelectEventSerializer, responses={200: SelectEventResponseSerializer}, tags=["auth"])
+    @extend_schema(
+        request=SelectEventSerializer,
+        responses={200: SelectEventResponseSerializer, 403: ErrorResponse403Serializer},  # event_not_selected
+        tags=["auth"],
+    )
     def post(self, request):
         if not getattr(request, "token_event_id", None):
             raise EventNotSelected(_("No event is selected yet: use select-event."))
@@ -121,16 +139,17 @@ class ProfileView(APIView):
 
     @extend_schema(responses={200: ProfileSerializer}, tags=["auth"])
     def get(self, request):
-        return Response(ProfileSerializer(request.user).data)
+        return Response(ProfileSerializer(request.user, context={"request": request}).data)
 
     @extend_schema(request=ProfileSerializer, responses={200: ProfileSerializer}, tags=["auth"])
     def patch(self, request):
-        serializer = ProfileSerializer(request.user, data=request.data, partial=True)
+        serializer = ProfileSerializer(request.user, data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         user = services.update_profile(user=request.user, **serializer.validated_data)
-        return Response(ProfileSerializer(user).data)
+        return Response(ProfileSerializer(user, context={"request": request}).data)
 
 
+@extend_validation_errors(PASSWORD_CODES, field_name="new_password")
 class ChangePasswordView(APIView):
     permission_classes = [IsAuthenticated]
 

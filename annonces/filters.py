@@ -4,13 +4,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from annonces.models import Annonce
+from makeplus.datetimes import PlausibleIsoDateTimeFilter
 
 
 class AnnonceFilter(django_filters.FilterSet):
     pinned = django_filters.BooleanFilter(
         field_name="is_pinned", help_text=_("Only pinned (true) or unpinned (false).")
     )
-    since = django_filters.IsoDateTimeFilter(
+    since = PlausibleIsoDateTimeFilter(
         method="filter_since",
         help_text=_(
             "For polling: annonces created or changed after this time, or published since then "

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from annonces.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Annonce
 from annonces.selectors import read_statistics
 from events.models import Role
+from makeplus.datetimes import plausible_datetime
 
 
 class AnnonceListSerializer(serializers.ListSerializer):
@@ -27,10 +28,16 @@ class AnnonceSerializer(serializers.ModelSerializer):
         help_text=_("Roles that see this annonce; an empty list means everyone."),
     )
     publish_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text=_("Omitted or null: now. In the future: scheduled until then.")
+        required=False,
+        allow_null=True,
+        validators=[plausible_datetime],
+        help_text=_("Omitted or null: now. In the future: scheduled until then."),
     )
     expires_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text=_("After publish_at; null: never expires.")
+        required=False,
+        allow_null=True,
+        validators=[plausible_datetime],
+        help_text=_("After publish_at; null: never expires."),
     )
     state = serializers.SerializerMethodField(help_text=_("scheduled, published or expired, now."))
     is_read = serializers.SerializerMethodField(help_text=_("Whether you have read it."))

@@ -5,6 +5,7 @@ from events.permissions import current_assignment
 from events.views.participants import StrictBooleanFilter
 from exposants.models import RATING_MAX, RATING_MIN, Exposant, ExposantScan
 from exposants.selectors import day_bounds, event_timezone
+from makeplus.datetimes import PlausibleDateFilter
 
 _RATINGS = [(n, str(n)) for n in range(RATING_MIN, RATING_MAX + 1)]
 
@@ -18,7 +19,7 @@ class ExposantFilter(django_filters.rest_framework.FilterSet):
 
 
 class ExposantScanFilter(django_filters.rest_framework.FilterSet):
-    day = django_filters.DateFilter(method="filter_day", help_text=_("Visits of that day (event's time zone)."))
+    day = PlausibleDateFilter(method="filter_day", help_text=_("Visits of that day (event's time zone)."))
     rating = django_filters.TypedChoiceFilter(choices=_RATINGS, coerce=int)
     min_rating = django_filters.TypedChoiceFilter(
         choices=_RATINGS, coerce=int, field_name="rating", lookup_expr="gte", help_text=_("Rated at least this.")

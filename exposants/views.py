@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -108,6 +109,7 @@ class ExposantViewSet(
         return FileResponse(profile.plan_file.open("rb"), content_type="application/pdf", filename=f"{name} - plan.pdf")
 
 
+@extend_validation_errors(["badge_required"], field_name="non_field_errors", methods=["post"])
 class ExposantScanView(APIView):
     """Scan a visitor's badge at the stand: the visit becomes a lead. The badge is verified like at
     the doors; a refused badge is a 400 with its reason as code (``invalid_badge``, ``revoked``,

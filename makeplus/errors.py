@@ -7,11 +7,12 @@ Business rules raise :class:`AppError` with a stable code; this module also
 covers what happens outside DRF views (unknown routes, crashes).
 """
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions, status
@@ -41,6 +42,14 @@ class ExceptionHandler(BaseExceptionHandler):
         if isinstance(exc, InvalidToken):
             # simplejwt puts a dict in `detail`; keep one flat error with its code.
             return exceptions.AuthenticationFailed(_("Token is invalid or expired"), code="token_not_valid")
+        if isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict) and "code" in exc.detail:
+            # Same for its other refusals ("Bearer" without a token: bad_authorization_header).
+            return exceptions.AuthenticationFailed(str(exc.detail.get("detail", "")), code=str(exc.detail["code"]))
+        if isinstance(exc, RequestDataTooBig):
+            # Django's body limits, met while DRF parses request.data: the client's fault, not a crash.
+            return AppError(_("The request is too large."), "request_too_large", status_code=413)
+        if isinstance(exc, SuspiciousOperation):  # too many fields or files, malformed multipart...
+            return exceptions.ParseError(_("Bad request."), code="bad_request")
         return super().convert_known_exceptions(exc)
 
 
@@ -54,6 +63,7 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+@csrf_exempt  # any method may reach an unknown route: a POST gets this 404, not the CSRF failure page
 def not_found(request, *args, **kwargs):
     return _error_response(exceptions.NotFound(_("No such endpoint."), code="not_found"))
 

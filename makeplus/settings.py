@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "makeplus.headers.ApiSecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,6 +140,12 @@ STORAGES = {
 # Upper bound for any uploaded document (PDF programme, guide, plan) and photo.
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE_MB", default=10) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A larger multipart body is refused (413) before any of it is stored.
+FILE_UPLOAD_HANDLERS = [
+    "makeplus.uploads.RequestSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- CORS -----------------------------------------------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -155,7 +162,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# Headers on every response (SecurityMiddleware, XFrameOptionsMiddleware; makeplus.headers adds a CSP to API data).
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# same-origin, not no-referrer: the admin's HTTPS CSRF check needs the Origin/Referer of its own pages.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -170,7 +182,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_standardized_errors.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "makeplus.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("LOGIN_THROTTLE_RATE", default="10/min"),
@@ -189,10 +201,19 @@ DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "makeplus.errors.ExceptionHandler",
     # One format also for crashes in DEBUG (tests assert on it).
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
+    # The schema documents our own codes and statuses too (makeplus/openapi.py).
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "413", "415", "429", "500"],
+    "ERROR_SCHEMAS": {
+        status: f"makeplus.openapi.ErrorResponse{status}Serializer" for status in ("401", "403", "404", "409", "413")
+    },
 }
 
+# Access tokens are short-lived (at most 15 minutes); refresh tokens rotate and the old one is blacklisted.
+JWT_ACCESS_MINUTES = env.int("JWT_ACCESS_MINUTES", default=15)
+if not 1 <= JWT_ACCESS_MINUTES <= 15:
+    raise ImproperlyConfigured("JWT_ACCESS_MINUTES must be between 1 and 15.")
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=30)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=JWT_ACCESS_MINUTES),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
@@ -208,9 +229,6 @@ _ERROR_ENUMS = [
     "ClientErrorEnum",
     "ServerErrorEnum",
     "ParseErrorCodeEnum",
-    "ErrorCode401Enum",
-    "ErrorCode403Enum",
-    "ErrorCode404Enum",
     "ErrorCode405Enum",
     "ErrorCode406Enum",
     "ErrorCode415Enum",
@@ -232,7 +250,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         name: f"drf_standardized_errors.openapi_serializers.{name}.choices" for name in _ERROR_ENUMS
     }
+    | {f"ErrorCode{code}Enum": f"makeplus.openapi.ERROR_CODE_{code}_CHOICES" for code in (401, 403, 404, 409, 413)}
     | {
+        "ClientErrorCode400Enum": "makeplus.openapi.ERROR_CODE_400_CHOICES",
         "HealthStateEnum": "makeplus.health.HEALTH_STATES",
         "RoleEnum": "events.models.Role",
         "EventStatusEnum": "events.models.Event.Status",
@@ -249,7 +269,10 @@ SPECTACULAR_SETTINGS = {
         "ParticipantKindEnum": "events.models.Participant.Kind",
     },
     # Replaces drf-spectacular's enum hook: same logic, skipping the generated error components.
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "makeplus.openapi.postprocess_error_attrs",
+    ],
 }
 
 LOGGING = {

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from events.models import Event, Role, UserEventAssignment
+from makeplus.datetimes import plausible_datetime
 
 
 class ProtectedFileField(serializers.FileField):
@@ -58,6 +59,10 @@ class EventSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {
+            "start_date": {"validators": [plausible_datetime]},
+            "end_date": {"validators": [plausible_datetime]},
+        }
         read_only_fields = [
             "id",
             "total_participants",

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from events.models import Participant, Room, RoomAccess, Session
 from events.selectors.access import RESET_NONCE_PREFIX
 from events.serializers.scanning import ScanParticipantSerializer, ScanRoomSerializer, VerifyAccessSerializer
+from makeplus.datetimes import plausible_datetime
 
 Reason = RoomAccess.Reason
 GRANTED, DENIED = RoomAccess.Status.GRANTED, RoomAccess.Status.DENIED
@@ -161,7 +162,7 @@ class RoomAccessCreateSerializer(VerifyAccessSerializer):
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.none(), help_text=_("A room of the current event."))
     scanned_at = serializers.DateTimeField(
         required=False,
-        validators=[_check_not_future],
+        validators=[plausible_datetime, _check_not_future],
         help_text=_("When it happened (default now); the decision is taken as of that time."),
     )
 
@@ -184,7 +185,9 @@ class SyncScanSerializer(serializers.Serializer):
     qr_code = serializers.CharField(max_length=512, required=False)
     badge_id = serializers.CharField(max_length=32, required=False)
     direction = serializers.ChoiceField(choices=RoomAccess.Direction.choices, default=RoomAccess.Direction.ENTRY)
-    scanned_at = serializers.DateTimeField(validators=[_check_not_future], help_text=_("When the badge was scanned."))
+    scanned_at = serializers.DateTimeField(
+        validators=[plausible_datetime, _check_not_future], help_text=_("When the badge was scanned.")
+    )
     device_status = serializers.ChoiceField(
         choices=RoomAccess.Status.choices, help_text=_("What the device decided at the door.")
     )

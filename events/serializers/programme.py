@@ -1,5 +1,4 @@
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -93,12 +92,17 @@ class SessionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "event", "status", "cancelled_at", "cancel_reason", "created_at", "updated_at"]
+        # null: no stream (as it reads when the stream is not for the caller, see to_representation).
+        extra_kwargs = {"youtube_live_url": {"allow_null": True}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         event = self.context.get("event")
         if event is not None:
             self.fields["room"].queryset = Room.objects.filter(event=event)
+
+    def validate_youtube_live_url(self, value):
+        return value or ""
 
     def _stream_visible(self, session) -> bool:
         """A paid atelier's stream is for staff and for participants who paid."""
@@ -114,13 +118,13 @@ class SessionSerializer(serializers.ModelSerializer):
             data["youtube_live_url"] = None
         return data
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_youtube_video_id(self, session) -> str | None:
         if not session.youtube_live_url or not self._stream_visible(session):
             return None
         return youtube_video_id(session.youtube_live_url)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_youtube_embed_url(self, session) -> str | None:
         video_id = self.get_youtube_video_id(session)
         return youtube_embed_url(video_id) if video_id else None

@@ -2,6 +2,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -46,7 +47,14 @@ _confirm = OpenApiParameter(
 _pdf = OpenApiResponse(OpenApiTypes.BINARY, description="The PDF document (application/pdf).")
 
 
+_WRITES = ["create", "update", "partial_update"]
+
+
 @extend_schema_view(destroy=extend_schema(parameters=[_confirm]))
+@extend_validation_errors(["invalid_themes"], field_name="themes", actions=_WRITES)
+@extend_validation_errors(["not_an_object"], field_name="settings", actions=_WRITES)
+@extend_validation_errors(["not_an_object"], field_name="metadata", actions=_WRITES)
+@extend_validation_errors(["end_before_start"], field_name="end_date", actions=_WRITES)
 class EventViewSet(viewsets.ModelViewSet):
     """The caller's events. Any authenticated user may create an event and becomes its
     organisateur; only that event's organisateurs change or delete it."""

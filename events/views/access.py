@@ -49,6 +49,7 @@ from events.services import access as services
 from events.services import scanning
 from events.views.participants import StrictBooleanFilter
 from events.views.programme import EventScopedMixin, IsStaffOrOrganizer
+from makeplus.datetimes import PlausibleIsoDateTimeFilter
 
 _SHOWN_NONCES = 5
 
@@ -62,7 +63,7 @@ class RoomAccessFilter(django_filters.rest_framework.FilterSet):
     denial_reason = django_filters.ChoiceFilter(choices=RoomAccess.Reason.choices)
     direction = django_filters.ChoiceFilter(choices=RoomAccess.Direction.choices)
     offline = StrictBooleanFilter()
-    to = django_filters.IsoDateTimeFilter(
+    to = PlausibleIsoDateTimeFilter(
         field_name="scanned_at", lookup_expr="lt", help_text="Scanned before this instant (ISO 8601, exclusive)."
     )
 
@@ -72,7 +73,7 @@ class RoomAccessFilter(django_filters.rest_framework.FilterSet):
 
 
 # "from" is a Python keyword: declared after the class body.
-RoomAccessFilter.base_filters["from"] = django_filters.IsoDateTimeFilter(
+RoomAccessFilter.base_filters["from"] = PlausibleIsoDateTimeFilter(
     field_name="scanned_at", lookup_expr="gte", help_text="Scanned at or after this instant (ISO 8601, inclusive)."
 )
 
@@ -136,10 +137,9 @@ class RoomAccessViewSet(EventScopedMixin, mixins.ListModelMixin, mixins.Retrieve
         )
 
 
+@extend_validation_errors(["badge_required"], field_name="scans.INDEX.non_field_errors", methods=["post"])
 @extend_validation_errors(
-    ["badge_required", "device_reason_required", "device_reason_unexpected"],
-    field_name="scans.INDEX.non_field_errors",
-    methods=["post"],
+    ["device_reason_required", "device_reason_unexpected"], field_name="scans.INDEX.device_reason", methods=["post"]
 )
 @extend_validation_errors(["reserved_nonce"], field_name="scans.INDEX.nonce", methods=["post"])
 @extend_validation_errors(["scanned_in_future"], field_name="scans.INDEX.scanned_at", methods=["post"])

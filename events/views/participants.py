@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -35,6 +36,7 @@ from events.services.participants import (
     remove_participant,
     update_participant,
 )
+from makeplus.openapi import ErrorResponse403Serializer
 
 # Who may fetch an event's public badge key: the people who scan at its doors.
 STAFF_ROLES = (Role.ORGANISATEUR, Role.GESTIONNAIRE_DES_SALLES, Role.CONTROLLEUR_DES_BADGES)
@@ -46,12 +48,13 @@ class StrictBooleanField(forms.NullBooleanField):
     """``true``/``false`` (or ``1``/``0``), absent for no filter; anything else is a 400, not ignored."""
 
     widget = forms.TextInput
+    default_error_messages = {"invalid": _("Use true or false.")}  # declared: the API schema lists the code
 
     def to_python(self, value):
         text = "" if value is None else str(value).strip().lower()
         if text in ("", "true", "1", "false", "0"):
             return {"": None, "true": True, "1": True, "false": False, "0": False}[text]
-        raise ValidationError(_("Use true or false."), code="invalid")
+        raise ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):
@@ -88,6 +91,9 @@ def badge_png_response(participant: Participant) -> HttpResponse:
     create=extend_schema(request=ParticipantCreateSerializer, responses={201: ParticipantSerializer}),
     partial_update=extend_schema(request=ParticipantUpdateSerializer, responses={200: ParticipantSerializer}),
 )
+@extend_validation_errors(["user_or_email_required"], field_name="non_field_errors", actions=["create"])
+@extend_validation_errors(["read_only"], field_name="is_checked_in", actions=["partial_update"])
+@extend_validation_errors(["read_only"], field_name="checked_in_at", actions=["partial_update"])
 class ParticipantViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -211,7 +217,7 @@ class BadgeKeyView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: BadgeKeySerializer}, tags=["events"])
+    @extend_schema(responses={200: BadgeKeySerializer, 403: ErrorResponse403Serializer}, tags=["events"])
     def get(self, request, pk):
         assignment = active_assignment(user=request.user, event_id=pk)
         if assignment is None:
