@@ -17,8 +17,7 @@ How much (CI runs the defaults, on PostgreSQL and on SQLite):
                                       plus schemathesis' coverage phase (boundary and missing values):
                                       at least 100 cases per operation, checked at the end
     FUZZ_ROLE_EXAMPLES (default 10)   generated cases per operation as each other role and as a client
-                                      without our token; on PostgreSQL only (production's database),
-                                      unless FUZZ_ROLES_ON_SQLITE=1
+                                      without our token
     FUZZ_SUMMARY=path                 also write the counts (role + operation -> cases) there as JSON
 The long opt-in run (about an hour):
     FUZZ_EXAMPLES=1000 FUZZ_ROLE_EXAMPLES=200 python3 scripts/dev.py test makeplus/tests/test_schema_fuzz.py
@@ -56,9 +55,6 @@ from makeplus.tests.fuzz_world import ANONYMOUS, OTHER_ROLES, FuzzWorld, seed_fu
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 ROLE_EXAMPLES = int(os.environ.get("FUZZ_ROLE_EXAMPLES", "10"))
-ROLES_HERE = "postgresql" in django_settings.DATABASES["default"]["ENGINE"] or bool(
-    os.environ.get("FUZZ_ROLES_ON_SQLITE")
-)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZ_SETTINGS = {
     "deadline": None,
@@ -246,7 +242,6 @@ def test_every_operation_as_organisateur(case, fuzz_world):
     _call_and_validate(case, "organisateur", fuzz_world)
 
 
-@pytest.mark.skipif(not ROLES_HERE, reason="the other roles are fuzzed on PostgreSQL (FUZZ_ROLES_ON_SQLITE=1)")
 @pytest.mark.parametrize("role", [*OTHER_ROLES, ANONYMOUS])
 @role_schema.parametrize()
 @settings(max_examples=ROLE_EXAMPLES, **FUZZ_SETTINGS)
