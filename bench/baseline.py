@@ -29,7 +29,7 @@ import binascii
 import json
 import struct
 import uuid
-from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.http import HttpResponseBadRequest, JsonResponse
@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+_ALGIERS = ZoneInfo("Africa/Algiers")
 _PREFIX = "MP1."
 _BODY = struct.Struct(">B16sQI")  # format, event uuid, participant id, badge version (events/badges.py)
 _PAYLOAD_BYTES = _BODY.size + 64
@@ -245,8 +246,6 @@ _QUESTIONS = """
 def statistics(request, event_id):
     """The organisateur statistics' aggregates (totals, members by role, occupancy, today's door scans by
     status and reason, Q&A per session), each counted once."""
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    end = start + timedelta(days=1)
     with connection.cursor() as cursor:
         event = _rows(
             cursor,
@@ -266,13 +265,14 @@ def statistics(request, event_id):
             ORDER BY name, id""",
             [event_id],
         )
+        # Today's door scans from the door-scan counters, as the API reads them (RoomScanCount).
         scans = _rows(
             cursor,
-            """SELECT a.status, a.denial_reason, count(*) AS n FROM events_roomaccess a
-            JOIN events_room r ON r.id = a.room_id
-            WHERE r.event_id = %s AND a.scanned_at >= %s AND a.scanned_at < %s AND a.nonce NOT LIKE 'reset-%%'
-            GROUP BY a.status, a.denial_reason""",
-            [event_id, start, end],
+            """SELECT c.status, c.denial_reason, sum(c.count) AS n FROM events_roomscancount c
+            JOIN events_room r ON r.id = c.room_id
+            WHERE r.event_id = %s AND c.day = %s
+            GROUP BY c.status, c.denial_reason""",
+            [event_id, timezone.localdate(timezone=_ALGIERS)],
         )
         questions = _rows(cursor, _QUESTIONS, [event_id])
     return JsonResponse(

@@ -209,7 +209,8 @@ def log_all_today(pg: str, database: str) -> tuple[int, float]:
     """Move every door-log row to today (Algiers), keeping its time of day: the worst case for the
     statistics, which count today's scans (as a one-day event whose whole log is today's). The seed
     spreads the log over the event's days up to now, so without this the share of it that is
-    today's depends on the hour of the run. Returns (rows today, seconds taken)."""
+    today's depends on the hour of the run. Then the counters are recounted from the moved log (the statistics
+    read them). Returns (rows today, seconds taken, recount included)."""
     started = time.perf_counter()
     zone = "Africa/Algiers"
     pg_execute(
@@ -219,6 +220,9 @@ def log_all_today(pg: str, database: str) -> tuple[int, float]:
         database,
     )
     pg_execute(pg, "VACUUM (ANALYZE) events_roomaccess", database)
+    # The statistics read the door-scan counters: rebuilt from the moved log, as if it had been scanned today.
+    env = {**base_env(database, pg), "DJANGO_SETTINGS_MODULE": "makeplus.settings"}
+    subprocess.run([sys.executable, "manage.py", "recount"], cwd=ROOT, env=env, check=True, capture_output=True)
     rows = pg_execute(pg, "SELECT count(*) FROM events_roomaccess", database)[0][0]
     return rows, time.perf_counter() - started
 

@@ -200,10 +200,13 @@ def verify_badge(qr_code: str, *, event: Event, for_update: bool = False) -> Bad
         .filter(pk=payload.participant_id, event_id=payload.event_id)
         .first()
     )
-    if participant is None:
-        return BadgeCheck(INVALID_BADGE, badge_version=payload.badge_version)
-    public_key = participant.badge_public_key
-    if public_key is None:  # nothing was ever signed for that event
+    return judge_badge(payload, participant, participant and participant.badge_public_key, event=event)
+
+
+def judge_badge(payload: BadgePayload, participant: Participant | None, public_key, *, event: Event) -> BadgeCheck:
+    """The verdict on a decoded QR code, given the holder it names (None: no such badge holder in the
+    event it names) and that event's public key (None: nothing was ever signed for it)."""
+    if participant is None or public_key is None:
         return BadgeCheck(INVALID_BADGE, badge_version=payload.badge_version)
     try:
         Ed25519PublicKey.from_public_bytes(bytes(public_key)).verify(payload.signature, payload.body)
@@ -221,23 +224,35 @@ def verify_badge(qr_code: str, *, event: Event, for_update: bool = False) -> Bad
     return BadgeCheck(None, participant, payload.badge_version)
 
 
-def find_badge(
-    *, event: Event, qr_code: str | None = None, badge_id: str | None = None, for_update: bool = False
-) -> BadgeCheck:
-    """A scanned QR code (preferred when given) or the badge id typed by hand, checked for ``event``.
-    ``for_update``: the holder's row comes locked (the door scan)."""
-    if qr_code:
-        return verify_badge(qr_code, event=event, for_update=for_update)
+def typed_badge_id(badge_id: str | None) -> str | None:
+    """A badge id typed by hand, normalised; None when it cannot be one."""
     typed = normalize_badge_id(badge_id or "")
     if len(typed) != BADGE_ID_LENGTH or any(ch not in BADGE_ALPHABET for ch in typed):
-        return BadgeCheck(INVALID_BADGE, method="badge_id")
-    participant = _holders(for_update=for_update).filter(badge_id=typed).first()
+        return None
+    return typed
+
+
+def judge_typed_badge(participant: Participant | None, *, event: Event) -> BadgeCheck:
+    """The verdict on a typed badge id, given the holder of that id in any event (None: nobody)."""
     if participant is None:
         return BadgeCheck(INVALID_BADGE, method="badge_id")
     if participant.event_id != event.pk:
         return BadgeCheck(WRONG_EVENT, method="badge_id")
     participant.event = event
     return BadgeCheck(None, participant, participant.badge_version, method="badge_id")
+
+
+def find_badge(
+    *, event: Event, qr_code: str | None = None, badge_id: str | None = None, for_update: bool = False
+) -> BadgeCheck:
+    """A scanned QR code (preferred when given) or the badge id typed by hand, checked for ``event``.
+    ``for_update``: the holder's row comes locked."""
+    if qr_code:
+        return verify_badge(qr_code, event=event, for_update=for_update)
+    typed = typed_badge_id(badge_id)
+    if typed is None:
+        return BadgeCheck(INVALID_BADGE, method="badge_id")
+    return judge_typed_badge(_holders(for_update=for_update).filter(badge_id=typed).first(), event=event)
 
 
 # --- images -----------------------------------------------------------------------------

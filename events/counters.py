@@ -1,16 +1,18 @@
-"""Denormalised event counters.
+"""Denormalised counters, each changed in the transaction that changes its source rows and rebuilt
+from them by ``manage.py recount`` (which paths writing source rows in bulk must call):
 
-``Event.total_*`` change only through :func:`bump` (an atomic ``F()`` update in the
-transaction that changes the source row, called from signals.py) and are rebuilt from
-the source rows by :func:`recount_events` (``manage.py recount``), which bulk paths must
-call since they bypass signals.
+* ``Event.total_*``: :func:`bump` (an atomic ``F()`` update, called from signals.py); :func:`recount_events`;
+* ``Room.current_participants``: the door scan (events/services/scanning.py); :func:`recount_rooms`;
+* ``RoomScanCount``: :func:`count_scan` (the door scan); :func:`recount_scan_counts`.
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.apps import apps
+from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 
 from events.models import Event
 
@@ -96,3 +98,93 @@ def rooms_disagreeing() -> list:
     return list(
         Room.objects.annotate(real=_present()).exclude(current_participants=F("real")).values_list("pk", flat=True)
     )
+
+
+# --- door scans per room, Algiers day and hour, status and reason (RoomScanCount) -----------------
+
+
+@cache  # built on first use, when the models and the database are ready
+def _count_scan_sql() -> str:
+    from events.models import RoomScanCount
+
+    qn, meta = connection.ops.quote_name, RoomScanCount._meta
+    key = [qn(meta.get_field(name).column) for name in ("room", "day", "hour", "status", "denial_reason")]
+    count, name = qn(meta.get_field("count").column), qn(meta.db_table)
+    return (
+        f"INSERT INTO {name} ({', '.join(key)}, {count}) VALUES (%s, %s, %s, %s, %s, 1) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {count} = {name}.{count} + 1"
+    )
+
+
+def count_scan(*, room_id, scanned_at, status: str, denial_reason: str) -> None:
+    """One door decision more in its (room, Algiers day and hour, status, reason) counter: one upsert,
+    in the caller's transaction (the door scan's), so the count commits or rolls back with the log row.
+    The counter row is locked until then: concurrent scans of one door with the same outcome queue on it
+    only for the end of their transaction."""
+    from events.models import RoomScanCount
+    from events.selectors.access import ALGIERS
+
+    local = scanned_at.astimezone(ALGIERS)
+    params = [
+        RoomScanCount._meta.get_field("room").get_db_prep_value(room_id, connection),
+        connection.ops.adapt_datefield_value(local.date()),
+        local.hour,
+        status,
+        denial_reason,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_count_scan_sql(), params)
+
+
+def _scan_counts_from_log(event_ids=None) -> dict:
+    """{(room, day, hour, status, reason): n} counted from the door log (occupancy resets left out)."""
+    from events.models import RoomAccess
+    from events.selectors.access import ALGIERS, door_scans
+
+    log = RoomAccess.objects.all() if event_ids is None else RoomAccess.objects.filter(room__event_id__in=event_ids)
+    rows = (
+        door_scans(log)
+        .annotate(day=TruncDate("scanned_at", tzinfo=ALGIERS), hour=ExtractHour("scanned_at", tzinfo=ALGIERS))
+        .order_by()
+        .values("room_id", "day", "hour", "status", "denial_reason")
+        .annotate(n=Count("pk"))
+    )
+    return {(r["room_id"], r["day"], r["hour"], r["status"], r["denial_reason"]): r["n"] for r in rows}
+
+
+def _scan_counts_stored(event_ids=None) -> dict:
+    from events.models import RoomScanCount
+
+    rows = RoomScanCount.objects.filter(count__gt=0)
+    if event_ids is not None:
+        rows = rows.filter(room__event_id__in=event_ids)
+    fields = ("room_id", "day", "hour", "status", "denial_reason", "count")
+    return {row[:-1]: row[-1] for row in rows.values_list(*fields)}
+
+
+def recount_scan_counts(event_ids=None) -> int:
+    """Rebuild the door-scan counters of these events (default all) from the log; returns the rows written.
+    For paths that write or move log rows without the door scan (the scale seed, the benchmark)."""
+    from events.models import RoomScanCount
+
+    event_ids = None if event_ids is None else list(event_ids)
+    counts = _scan_counts_from_log(event_ids)
+    with transaction.atomic():
+        stale = RoomScanCount.objects.all()
+        if event_ids is not None:
+            stale = stale.filter(room__event_id__in=event_ids)
+        stale.delete()
+        RoomScanCount.objects.bulk_create(
+            (
+                RoomScanCount(room_id=room, day=day, hour=hour, status=status, denial_reason=reason, count=n)
+                for (room, day, hour, status, reason), n in counts.items()
+            ),
+            batch_size=2000,
+        )
+    return len(counts)
+
+
+def scan_counts_disagreeing() -> list:
+    """Rooms whose door-scan counters differ from their log (tests and `recount --check`)."""
+    real, stored = _scan_counts_from_log(), _scan_counts_stored()
+    return sorted({key[0] for key in real.keys() ^ stored.keys()} | {k[0] for k in real if stored.get(k) != real[k]})

@@ -100,7 +100,9 @@ class IsOrganizerOrOnDuty(IsEventMember):
         if request.event_assignment.role == Role.ORGANISATEUR:
             return True
         room_id = obj.pk if isinstance(obj, Room) else obj.room_id
-        if not on_duty(user=request.user, room_id=room_id):
+        # The door scan reads the duty with the room (selectors.access.door_for_scan): same rule.
+        duty = getattr(obj, "caller_on_duty", None)
+        if not (on_duty(user=request.user, room_id=room_id) if duty is None else duty):
             raise NotAssignedToRoom(_("You are not on duty at this room now."))
         return True
 

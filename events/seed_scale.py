@@ -50,7 +50,7 @@ from django.utils.text import slugify
 from accounts.management.commands.create_test_users import DEMO_PASSWORD, _demo_password_hash
 from accounts.models import User
 from events import badges
-from events.counters import recount_events, recount_rooms
+from events.counters import recount_events, recount_rooms, recount_scan_counts
 from events.models import (
     Event,
     Participant,
@@ -796,6 +796,7 @@ def _finish(event: Event) -> None:
     """Exact counters (the bulk inserts bypassed the signals); fresh planner statistics."""
     recount_events([event.pk])
     recount_rooms([event.pk])
+    recount_scan_counts([event.pk])
     connection = connections["default"]
     if connection.vendor == "postgresql":
         tables = [m._meta.db_table for m in (User, UserEventAssignment, Participant, SessionAccess, RoomAccess)]

@@ -1,4 +1,4 @@
-from events.models.access import RoomAccess
+from events.models.access import RoomAccess, RoomScanCount
 from events.models.event import Event, Role, UserEventAssignment
 from events.models.participants import EventBadgeKey, Participant
 from events.models.programme import Room, Session, SessionAccess
@@ -13,6 +13,7 @@ __all__ = [
     "Role",
     "RoomAccess",
     "RoomAssignment",
+    "RoomScanCount",
     "STAFF_ROLES",
     "Room",
     "Session",

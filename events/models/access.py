@@ -73,3 +73,29 @@ class RoomAccess(models.Model):
 
     def __str__(self):
         return f"{self.get_direction_display()} {self.room} {self.status} {self.denial_reason}".strip()
+
+
+class RoomScanCount(models.Model):
+    """Door decisions per room, Algiers day and hour, status and reason: what statistics read instead of
+    counting the log (a million rows a day at a large fair). Changed by the door scan in its own
+    transaction (events/counters.py: count_scan), rebuilt from the log by ``manage.py recount``.
+    Occupancy resets are not door decisions and are not counted."""
+
+    room = models.ForeignKey("events.Room", on_delete=models.CASCADE, related_name="scan_counts")
+    day = models.DateField(_("day"))  # in Africa/Algiers
+    hour = models.PositiveSmallIntegerField(_("hour"))  # 0–23, Africa/Algiers
+    status = models.CharField(_("status"), max_length=10, choices=RoomAccess.Status.choices)
+    denial_reason = models.CharField(_("denial reason"), max_length=30, choices=RoomAccess.Reason.choices, blank=True)
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("door scan count")
+        verbose_name_plural = _("door scan counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "day", "hour", "status", "denial_reason"], name="room_scan_count_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.room_id} {self.day} {self.hour:02d}h {self.status} {self.denial_reason}: {self.count}".strip()

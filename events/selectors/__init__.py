@@ -109,16 +109,16 @@ def event_statistics(event) -> dict:
 
 
 def _door_statistics(event) -> dict:
-    """Live occupancy per room and today's door scans (Algiers day) by status and reason: two queries."""
-    from events.models import Room, RoomAccess
-    from events.selectors.access import algiers_today, day_bounds, door_scans, occupancy, scans_by_status
+    """Live occupancy per room and today's door scans (Algiers day) by status and reason: two queries,
+    the second on the door-scan counters (RoomScanCount), not the log — its cost does not grow with it."""
+    from events.models import Room, RoomScanCount
+    from events.selectors.access import algiers_today, occupancy, scan_totals
 
     today = algiers_today()
-    start, end = day_bounds(today)
-    scans = door_scans(RoomAccess.objects.filter(room__event=event, scanned_at__gte=start, scanned_at__lt=end))
+    counts = RoomScanCount.objects.filter(room__event=event, day=today)
     return {
         "rooms": [occupancy(room) for room in Room.objects.filter(event=event).order_by("name", "pk")],
-        "scans_today": {"date": today, **scans_by_status(scans)},
+        "scans_today": {"date": today, **scan_totals(counts)},
     }
 
 

@@ -15,13 +15,17 @@ Occupancy resets (events/services/access.py) write exit rows marked by a nonce s
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import ExtractHour, RowNumber
 from django.utils import timezone
 
 from events.models import Role, Room, RoomAccess, RoomAssignment
+from makeplus.rows import Columns, column, db_value, table
 
 ALGIERS = ZoneInfo("Africa/Algiers")
 RESET_NONCE_PREFIX = "reset-"
@@ -139,6 +143,14 @@ def scans_by_status(queryset: QuerySet[RoomAccess]) -> dict:
     return counts
 
 
+def scan_totals(counts: QuerySet) -> dict:
+    """The same as :func:`scans_by_status`, summed from door-scan counters (RoomScanCount): one query."""
+    totals = _empty_counts()
+    for row in counts.order_by().values("status", "denial_reason").annotate(n=Sum("count")):
+        _add(totals, row["status"], row["denial_reason"], row["n"])
+    return totals
+
+
 def _scan_row(access: RoomAccess) -> dict:
     participant, verifier = access.participant, access.verified_by
     return {
@@ -201,3 +213,66 @@ def room_scan_stats(rooms: list[Room], *, user, day: date | None = None) -> list
         for access in last:
             stats[access.room_id]["last_scans"].append(_scan_row(access))
     return [{"room": occupancy(room), **stats[room.pk]} for room in rooms]
+
+
+class _DoorQuery:
+    """The door of a scan in one statement: the room (in the caller's event), whether the caller is on
+    duty there now, and the session running in it now. Written once (makeplus/rows.py): the door scan's
+    hot path, where the ORM took longer to write these three reads than the database to answer them."""
+
+    def __init__(self):
+        from events.models import Session
+
+        # The session's long texts and metadata stay deferred: the scan reads its type, price and title.
+        session_fields = ["id", "event", "room", "title", "session_type", "is_paid", "status", "start_time", "end_time"]
+        self.room, self.session = Columns(Room, "r"), Columns(Session, "s", session_fields)
+        r_id, ra, s2 = f"r.{column(Room, 'id')}", RoomAssignment, Session
+        self.sql = (
+            f"SELECT {self.room.sql}, "
+            f"EXISTS (SELECT 1 FROM {table(ra)} ra WHERE ra.{column(ra, 'room')} = {r_id} "
+            f"AND ra.{column(ra, 'user')} = %s AND ra.{column(ra, 'role')} = %s AND ra.{column(ra, 'is_active')} = %s "
+            f"AND ra.{column(ra, 'start_time')} <= %s AND ra.{column(ra, 'end_time')} > %s), "
+            f"{self.session.sql} "
+            f"FROM {table(Room)} r "
+            f"LEFT JOIN {table(Session)} s ON s.{column(Session, 'id')} = ("
+            f"SELECT s2.{column(s2, 'id')} FROM {table(s2)} s2 WHERE s2.{column(s2, 'room')} = {r_id} "
+            f"AND s2.{column(s2, 'start_time')} <= %s AND s2.{column(s2, 'end_time')} > %s "
+            f"AND s2.{column(s2, 'status')} <> %s ORDER BY s2.{column(s2, 'start_time')} LIMIT 1) "
+            f"WHERE {r_id} = %s AND r.{column(Room, 'event')} = %s"
+        )
+
+    def fetch(self, *, event, room_id, user, role, at) -> Room | None:
+        from events.models import Session
+
+        try:
+            room_pk = db_value(Room, "id", Room._meta.pk.to_python(room_id))
+        except ValidationError:
+            return None
+        now = db_value(RoomAssignment, "start_time", at)
+        duty, running = [user.pk, role, True, now, now], [now, now, Session.Status.CANCELLED]
+        params = [*duty, *running, room_pk, db_value(Room, "id", event.pk)]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        room = self.room.read(row)
+        room.event = event
+        room.caller_on_duty = bool(row[len(self.room)])
+        room.running_now = self.session.read(row, len(self.room) + 1)
+        if room.running_now is not None:
+            room.running_now.room = room
+        return room
+
+
+@cache  # built on first use, when the models and the database are ready
+def _door_query() -> _DoorQuery:
+    return _DoorQuery()
+
+
+def door_for_scan(*, event, room_id, user, role, at=None) -> Room | None:
+    """The room ``room_id`` of ``event`` (None: not one of its rooms) for a scan by ``user`` holding
+    ``role``, with ``caller_on_duty`` (an active shift of that role covering ``at``, default now: the
+    same rule as selectors.staff.on_duty, the caller's role in the event being active) and
+    ``running_now`` (the non-cancelled session taking place in it at ``at``, or None)."""
+    return _door_query().fetch(event=event, room_id=room_id, user=user, role=role, at=at or timezone.now())

@@ -4,11 +4,20 @@ from rest_framework import serializers
 from events.models import RoomAccess, Session
 
 
+class EventSessionField(serializers.PrimaryKeyRelatedField):
+    """A session of the serializer's ``event`` (context). The queryset is made only when a value is
+    given: the door scan builds this serializer on every request and rarely names a session."""
+
+    def get_queryset(self):
+        event = self.context.get("event")
+        return Session.objects.none() if event is None else Session.objects.filter(event=event)
+
+
 class VerifyAccessSerializer(serializers.Serializer):
     qr_code = serializers.CharField(max_length=512, required=False, help_text=_("The scanned QR payload."))
     badge_id = serializers.CharField(max_length=32, required=False, help_text=_("Typed badge id (manual fallback)."))
     direction = serializers.ChoiceField(choices=RoomAccess.Direction.choices, default=RoomAccess.Direction.ENTRY)
-    session = serializers.PrimaryKeyRelatedField(
+    session = EventSessionField(
         queryset=Session.objects.none(),
         required=False,
         allow_null=True,
@@ -20,12 +29,6 @@ class VerifyAccessSerializer(serializers.Serializer):
         allow_blank=True,
         help_text=_("Client-chosen id of this scan: a retry with the same nonce returns the first decision."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        event = self.context.get("event")
-        if event is not None:
-            self.fields["session"].queryset = Session.objects.filter(event=event)
 
     def validate(self, attrs):
         if bool(attrs.get("qr_code")) == bool(attrs.get("badge_id")):

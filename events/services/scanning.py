@@ -19,16 +19,21 @@ the same database work; keep the statement count low (events/tests/test_scanning
 """
 
 from dataclasses import dataclass
+from functools import cache
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound
 
-from events.badges import find_badge
-from events.models import Participant, Room, RoomAccess, Session, SessionAccess
+from events.badges import INVALID_BADGE as _INVALID
+from events.badges import BadgeCheck, judge_badge, judge_typed_badge, parse_badge, typed_badge_id
+from events.counters import count_scan
+from events.models import EventBadgeKey, Participant, Room, RoomAccess, Session, SessionAccess
 from makeplus.errors import AppError
+from makeplus.rows import Columns, Insert, column, db_value, table
 
 Reason = RoomAccess.Reason
 GRANTED, DENIED = RoomAccess.Status.GRANTED, RoomAccess.Status.DENIED
@@ -75,20 +80,95 @@ def running_session(room: Room, at) -> Session | None:
     )
 
 
-def _atelier_reason(session: Session | None, participant: Participant) -> str:
+def _atelier_reason(session: Session | None, access_status: str | None) -> str:
+    """``access_status``: the holder's non-cancelled place in ``session`` (None: none)."""
     if session is None or session.session_type != Session.Type.ATELIER:
         return ""
-    status = (
-        SessionAccess.objects.filter(session=session, participant=participant)
-        .exclude(status=SessionAccess.Status.CANCELLED)
-        .values_list("status", flat=True)
-        .first()
-    )
-    if session.is_paid and status != SessionAccess.Status.PAID:
+    if session.is_paid and access_status != SessionAccess.Status.PAID:
         return Reason.PAYMENT_REQUIRED
-    if status is None:
+    if access_status is None:
         return Reason.NOT_REGISTERED
     return ""
+
+
+HOLDER_FIELDS = [
+    "id", "user", "event", "kind", "badge_id", "badge_version", "is_checked_in", "access_all_rooms", "current_room"
+]  # fmt: skip
+
+
+class _HolderQuery:
+    """The badge holder at the door in one statement, its row locked (presence is read and changed
+    from it): the participant and its account, the public key of the event the QR code names, whether
+    the badge opens this room, and the holder's place in the session. Written once (makeplus/rows.py):
+    on the hot path the ORM took longer to write this than the database to answer it."""
+
+    def __init__(self):
+        User, through = get_user_model(), Participant.allowed_rooms.through
+        # Only what the decision and its answer read: the others stay deferred (loaded if ever touched).
+        self.participant = Columns(Participant, "p", HOLDER_FIELDS)
+        self.user = Columns(User, "u", ["id", "first_name", "last_name", "photo"])
+        p_id = f"p.{column(Participant, 'id')}"
+        select = (
+            f"SELECT {self.participant.sql}, {self.user.sql}, k.{column(EventBadgeKey, 'public_key')}, "
+            f"EXISTS (SELECT 1 FROM {table(through)} ar WHERE ar.{column(through, 'participant')} = {p_id} "
+            f"AND ar.{column(through, 'room')} = %s), "
+            f"(SELECT sa.{column(SessionAccess, 'status')} FROM {table(SessionAccess)} sa "
+            f"WHERE sa.{column(SessionAccess, 'session')} = %s AND sa.{column(SessionAccess, 'participant')} = {p_id} "
+            f"AND sa.{column(SessionAccess, 'status')} <> %s) "
+            f"FROM {table(Participant)} p "
+            f"JOIN {table(User)} u ON u.{column(User, 'id')} = p.{column(Participant, 'user')} "
+            f"LEFT JOIN {table(EventBadgeKey)} k "
+            f"ON k.{column(EventBadgeKey, 'event')} = p.{column(Participant, 'event')} "
+        )
+        lock = " FOR UPDATE OF p" if connection.features.has_select_for_update_of else ""
+        self.by_pk = f"{select}WHERE {p_id} = %s AND p.{column(Participant, 'event')} = %s{lock}"
+        self.by_badge_id = f"{select}WHERE p.{column(Participant, 'badge_id')} = %s{lock}"
+
+    def _fetch(self, sql, where, room, session):
+        params = [
+            db_value(Room, "id", room.pk),
+            db_value(Session, "id", session.pk if session else None),
+            SessionAccess.Status.CANCELLED,
+            *where,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None, None, False, None
+        participant = self.participant.read(row)
+        participant._state.fields_cache["user"] = self.user.read(row, len(self.participant))
+        public_key, allowed_here, access_status = row[len(self.participant) + len(self.user) :]
+        return participant, public_key, bool(allowed_here), access_status
+
+    def find(self, *, room: Room, session, qr_code, badge_id) -> tuple[BadgeCheck, bool, str | None]:
+        """(verdict for ``room``'s event, the badge opens ``room``, the holder's place in ``session``)."""
+        event = room.event
+        if qr_code:
+            payload = parse_badge(qr_code)
+            if payload is None:
+                return BadgeCheck(_INVALID), False, None
+            participant, public_key, allowed, status = self._fetch(
+                self.by_pk,
+                [payload.participant_id, db_value(Participant, "event", payload.event_id)],
+                room,
+                session,
+            )
+            return judge_badge(payload, participant, public_key, event=event), allowed, status
+        typed = typed_badge_id(badge_id)
+        if typed is None:
+            return BadgeCheck(_INVALID, method="badge_id"), False, None
+        participant, _key, allowed, status = self._fetch(self.by_badge_id, [typed], room, session)
+        return judge_typed_badge(participant, event=event), allowed, status
+
+
+@cache  # built on first use, when the models and the database are ready
+def _holder_query() -> _HolderQuery:
+    return _HolderQuery()
+
+
+def _holder_at_door(**kwargs) -> tuple[BadgeCheck, bool, str | None]:
+    return _holder_query().find(**kwargs)
 
 
 def _replay(*, verifier, nonce: str) -> Decision | None:
@@ -114,12 +194,14 @@ def verify_room_access(
     scanned_at=None,
     device_status: str | None = None,
     device_reason: str = "",
+    running_now=...,
 ) -> Decision:
     """Decide one scan at ``room`` and record it. ``session``: the one the scan is for (else the
-    one running now). Offline uploads give ``scanned_at`` and the device's own decision
-    (``device_status``, ``device_reason`` when denied): it is what happened at the door, so it
-    is what gets recorded; the server's own verdict goes to ``server_reason`` (a conflict
-    when it differs)."""
+    one running at the scan's time). Offline uploads give ``scanned_at`` and the device's own
+    decision (``device_status``, ``device_reason`` when denied): it is what happened at the door, so
+    it is what gets recorded; the server's own verdict goes to ``server_reason`` (a conflict when it
+    differs). ``running_now``: the session running in the room now (or None), when the caller has
+    already read it with the room (the door-scan view does, in the same statement)."""
     if device_status == DENIED and not device_reason:
         raise AppError(_("Say why the device denied."), "device_reason_required")
     if session is not None and session.room_id != room.pk:
@@ -128,10 +210,13 @@ def verify_room_access(
     # refuses the log row of a retry anyway. Then the whole attempt rolls back, and the stored
     # decision is the answer (below): the same outcome as a probe, without a statement on every scan.
     at = scanned_at or timezone.now()
+    running = None
+    if session is None and direction == ENTRY:
+        running = running_now if running_now is not ... and scanned_at is None else running_session(room, at)
     try:
         with transaction.atomic():
             return _decide(
-                room, verifier, qr_code, badge_id, direction, session, nonce, at, device_status, device_reason
+                room, verifier, qr_code, badge_id, direction, session, running, nonce, at, device_status, device_reason
             )
     except IntegrityError:
         # A retry, or lost the race against the same nonce: everything this attempt wrote is rolled back.
@@ -143,20 +228,21 @@ def verify_room_access(
         raise
 
 
-def _decide(room, verifier, qr_code, badge_id, direction, session, nonce, at, device_status, device_reason):
+def _decide(room, verifier, qr_code, badge_id, direction, session, running, nonce, at, device_status, device_reason):
     # The holder's row comes locked: presence is read and changed from it (see _move).
-    check = find_badge(event=room.event, qr_code=qr_code, badge_id=badge_id, for_update=True)
+    check, allowed_here, access_status = _holder_at_door(
+        room=room, session=session or running, qr_code=qr_code, badge_id=badge_id
+    )
     participant = check.participant if check.ok else None
     reason = "" if check.ok else check.reason
     if participant is not None and direction == ENTRY:
-        if session is None:
-            session = running_session(room, at)
+        session = session or running  # the log names the running session for a holder's entry only
         if not room.is_active:
             reason = Reason.ROOM_CLOSED
-        elif not participant.may_enter(room):
+        elif participant.event_id != room.event_id or not (participant.access_all_rooms or allowed_here):
             reason = Reason.NOT_ALLOWED_ROOM
         else:
-            reason = _atelier_reason(session, participant)
+            reason = _atelier_reason(session, access_status)
 
     offline = device_status is not None
     server_reason = ""
@@ -177,7 +263,7 @@ def _decide(room, verifier, qr_code, badge_id, direction, session, nonce, at, de
             server_reason, reason = server_reason or full, ""
         else:
             reason = full
-    access = RoomAccess.objects.create(
+    access = RoomAccess(
         participant=participant,
         badge_input=(badge_id or qr_code or "")[:255],
         room=room,
@@ -192,6 +278,8 @@ def _decide(room, verifier, qr_code, badge_id, direction, session, nonce, at, de
         offline=offline,
         server_reason=server_reason,
     )
+    _statements().insert_access(access)
+    count_scan(room_id=room.pk, scanned_at=at, status=access.status, denial_reason=access.denial_reason)
     return Decision(access=access, room=room)
 
 
@@ -222,8 +310,11 @@ def _occupancy(room_pk) -> int:
 
 
 def _lock_rooms(*room_ids) -> dict:
-    """Rooms by primary key: one order for every scan (after the holder's row)."""
-    rooms = Room.objects.select_for_update(of=("self",)).filter(pk__in=sorted(room_ids)).order_by("pk")
+    """Rooms by primary key: one order for every scan (after the holder's row). FOR NO KEY UPDATE, the
+    lock the occupancy UPDATE takes anyway: a plain FOR UPDATE would also block the foreign-key checks
+    other scans run at COMMIT on their log and counter rows (KEY SHARE on the room) while they hold a
+    counter row this scan wants — a deadlock (events/tests/test_concurrency_mixed.py found it)."""
+    rooms = Room.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=sorted(room_ids)).order_by("pk")
     return {r.pk: r for r in rooms}
 
 
@@ -272,7 +363,30 @@ def _move(participant: Participant, room: Room, direction: str, at, *, force: bo
 
 def _place(participant: Participant, room: Room | None, at) -> None:
     """The holder is now inside ``room`` (None: outside); the first entry checks the holder in."""
-    updates = {"current_room": room}
-    if room is not None and not participant.is_checked_in:
-        updates.update(is_checked_in=True, checked_in_at=at)
-    Participant.objects.filter(pk=participant.pk).update(**updates)
+    checks_in = room is not None and not participant.is_checked_in
+    sql = _statements().check_in if checks_in else _statements().place
+    params = [db_value(Participant, "current_room", room.pk if room else None)]
+    if checks_in:
+        params += [True, db_value(Participant, "checked_in_at", at)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, participant.pk])
+
+
+class _Statements:
+    """The door scan's writes, written once (makeplus/rows.py) — see _HolderQuery for why. RoomAccess has
+    no save() override and no save signals (events/tests/test_scanning.py asserts it): a plain INSERT
+    is what saving it would do."""
+
+    def __init__(self):
+        self.insert_access = Insert(RoomAccess)
+        where = f" WHERE {column(Participant, 'id')} = %s"
+        update = f"UPDATE {table(Participant)} SET {column(Participant, 'current_room')} = %s"
+        self.place = update + where
+        self.check_in = (
+            f"{update}, {column(Participant, 'is_checked_in')} = %s, {column(Participant, 'checked_in_at')} = %s{where}"
+        )
+
+
+@cache  # built on first use, when the models and the database are ready
+def _statements() -> _Statements:
+    return _Statements()

@@ -33,7 +33,7 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from conftest import run_together
-from events.counters import counters_disagreeing, rooms_disagreeing
+from events.counters import counters_disagreeing, rooms_disagreeing, scan_counts_disagreeing
 from events.models import Participant, QuestionUpvote, Role, Room, RoomAccess, Session, SessionAccess, SessionQuestion
 from events.services.participants import add_participant
 from events.services.programme import delete_room
@@ -295,6 +295,7 @@ def test_mixed_load_keeps_every_invariant(fair):
     # Counters equal their recounts; capacities hold; nobody is inside a room that is gone.
     assert rooms_disagreeing() == []
     assert counters_disagreeing() == []
+    assert scan_counts_disagreeing() == []  # the statistics' door-scan counts equal the log
     assert not Room.objects.filter(current_participants__gt=F("capacity")).exists()
     event.refresh_from_db()
     assert event.total_rooms == Room.objects.filter(event=event).count()

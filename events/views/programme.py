@@ -1,8 +1,8 @@
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from events.filters import SessionFilter
@@ -14,6 +14,7 @@ from events.permissions import (
     IsOrganizerOrReadOnly,
     current_assignment,
 )
+from events.selectors.access import door_for_scan
 from events.selectors.programme import participants_allowed_in, rooms_for_event, sessions_for_event
 from events.selectors.staff import staff_on_duty
 from events.serializers.programme import (
@@ -114,15 +115,18 @@ class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
         """The door scan. Every decision is a 200 (`status` granted or denied with a `reason`)
         and a RoomAccess row. Organisateurs scan anywhere; controllers and gestionnaires only
         at a room where they are on duty now (403 `not_assigned_to_room`)."""
-        # The hot path: no list filter backends on this lookup, just the scoped queryset; the
-        # caller's event, loaded with its assignment, stands in for the join to it.
-        event = self.current_event()
-        room = get_object_or_404(rooms_for_event(event).select_related(None), pk=pk)
-        room.event = event
+        # The hot path: the room, whether the caller is on duty at it and the session running in it
+        # come in one statement (no list filter backends); the object permission reads the duty from it.
+        assignment = current_assignment(request)
+        room = door_for_scan(event=assignment.event, room_id=pk, user=request.user, role=assignment.role)
+        if room is None:
+            raise Http404
         self.check_object_permissions(request, room)
         serializer = VerifyAccessSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        decision = scanning.verify_room_access(room=room, verifier=request.user, **serializer.validated_data)
+        decision = scanning.verify_room_access(
+            room=room, verifier=request.user, running_now=room.running_now, **serializer.validated_data
+        )
         return Response(decision_payload(decision, request))
 
     @extend_schema(responses={200: OnDutySerializer(many=True)}, filters=False)
