@@ -6,7 +6,7 @@ from rest_framework import serializers
 from annonces.models import CONTENT_MAX_LENGTH, TITLE_MAX_LENGTH, Annonce
 from annonces.selectors import read_statistics
 from events.models import Role
-from makeplus.datetimes import plausible_datetime
+from makeplus.datetimes import DateTimeField, plausible_datetime
 
 
 class AnnonceListSerializer(serializers.ListSerializer):
@@ -27,13 +27,13 @@ class AnnonceSerializer(serializers.ModelSerializer):
         required=False,
         help_text=_("Roles that see this annonce; an empty list means everyone."),
     )
-    publish_at = serializers.DateTimeField(
+    publish_at = DateTimeField(
         required=False,
         allow_null=True,
         validators=[plausible_datetime],
         help_text=_("Omitted or null: now. In the future: scheduled until then."),
     )
-    expires_at = serializers.DateTimeField(
+    expires_at = DateTimeField(
         required=False,
         allow_null=True,
         validators=[plausible_datetime],

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from events.models import Event, Role, UserEventAssignment
-from makeplus.datetimes import plausible_datetime
+from makeplus.datetimes import SERIALIZER_FIELD_MAPPING, plausible_datetime
 
 
 class ProtectedFileField(serializers.FileField):
@@ -25,6 +25,8 @@ class ProtectedFileField(serializers.FileField):
 
 
 class EventSerializer(serializers.ModelSerializer):
+    # start_date / end_date: refused (date_out_of_range) rather than overflowing at the edge of the calendar.
+    serializer_field_mapping = SERIALIZER_FIELD_MAPPING
     my_role = serializers.ChoiceField(
         choices=Role.choices, read_only=True, help_text=_("The caller's role in this event.")
     )

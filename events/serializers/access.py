@@ -10,7 +10,7 @@ from rest_framework import serializers
 from events.models import Participant, Room, RoomAccess, Session
 from events.selectors.access import RESET_NONCE_PREFIX
 from events.serializers.scanning import ScanParticipantSerializer, ScanRoomSerializer, VerifyAccessSerializer
-from makeplus.datetimes import plausible_datetime
+from makeplus.datetimes import DateTimeField, plausible_datetime
 
 Reason = RoomAccess.Reason
 GRANTED, DENIED = RoomAccess.Status.GRANTED, RoomAccess.Status.DENIED
@@ -160,7 +160,7 @@ class RoomAccessCreateSerializer(VerifyAccessSerializer):
     """A manual record: the same body as verify_access, plus the room and, optionally, when it happened."""
 
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.none(), help_text=_("A room of the current event."))
-    scanned_at = serializers.DateTimeField(
+    scanned_at = DateTimeField(
         required=False,
         validators=[plausible_datetime, _check_not_future],
         help_text=_("When it happened (default now); the decision is taken as of that time."),
@@ -185,7 +185,7 @@ class SyncScanSerializer(serializers.Serializer):
     qr_code = serializers.CharField(max_length=512, required=False)
     badge_id = serializers.CharField(max_length=32, required=False)
     direction = serializers.ChoiceField(choices=RoomAccess.Direction.choices, default=RoomAccess.Direction.ENTRY)
-    scanned_at = serializers.DateTimeField(
+    scanned_at = DateTimeField(
         validators=[plausible_datetime, _check_not_future], help_text=_("When the badge was scanned.")
     )
     device_status = serializers.ChoiceField(

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from events.models import Participant, Role, Room, Session, SessionAccess
 from events.youtube import youtube_embed_url, youtube_video_id
+from makeplus.datetimes import SERIALIZER_FIELD_MAPPING
 
 
 class RoomSerializer(serializers.ModelSerializer):
@@ -45,6 +46,8 @@ STAFF_ROLES = {Role.ORGANISATEUR, Role.GESTIONNAIRE_DES_SALLES, Role.CONTROLLEUR
 
 
 class SessionSerializer(serializers.ModelSerializer):
+    # start_time / end_time: refused (date_out_of_range) rather than overflowing at the edge of the calendar.
+    serializer_field_mapping = SERIALIZER_FIELD_MAPPING
     room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.none())
     room_detail = RoomBriefSerializer(source="room", read_only=True)
     is_live = serializers.BooleanField(read_only=True)
@@ -114,7 +117,8 @@ class SessionSerializer(serializers.ModelSerializer):
 
     def to_representation(self, session):
         data = super().to_representation(session)
-        if not self._stream_visible(session):
+        # No stream ("" in the database) or not for the caller: null, as the schema says.
+        if not session.youtube_live_url or not self._stream_visible(session):
             data["youtube_live_url"] = None
         return data
 

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from events.models import SessionQuestion
 from events.models.questions import QUESTION_MAX_LENGTH
+from makeplus.datetimes import DateTimeField
 
 
 class QuestionAuthorSerializer(serializers.Serializer):
@@ -90,7 +91,7 @@ class QuestionListQuerySerializer(serializers.Serializer):
     answered = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text=_("true: answered only; false: unanswered only.")
     )
-    since = serializers.DateTimeField(
+    since = DateTimeField(
         required=False,
         allow_null=True,
         default=None,

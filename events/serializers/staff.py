@@ -5,9 +5,12 @@ from accounts.models import User
 from events.models import Room, RoomAssignment
 from events.serializers import UserBriefSerializer
 from events.serializers.programme import RoomBriefSerializer
+from makeplus.datetimes import SERIALIZER_FIELD_MAPPING
 
 
 class RoomAssignmentSerializer(serializers.ModelSerializer):
+    # start_time / end_time: refused (date_out_of_range) rather than overflowing at the edge of the calendar.
+    serializer_field_mapping = SERIALIZER_FIELD_MAPPING
     user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(), help_text=_("A member of the current event holding the role.")
     )
