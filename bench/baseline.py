@@ -12,7 +12,7 @@ the database work of one decision and nothing else, in one transaction:
 2. for a badge restricted to some rooms, its allowed-room row;
 3. the room rows locked in primary-key order (the door's, and the one the holder is in);
 4. presence and capacity decided on the locked rows: ``UPDATE`` of the occupancies, of the holder;
-5. one ``INSERT`` into the access log (also for denials).
+5. one ``INSERT`` into the access log (also for denials), one upsert of the statistics' door-scan counter.
 
 Left out, on purpose (the API does them; they are what "our code" means here): the JWT and the
 caller's role, the on-duty check, the badge signature, the nonce replay probe, the session and
@@ -66,6 +66,11 @@ _LOG = """
         denial_reason, already_inside, verified_by_id, scanned_at, received_at, nonce, offline, server_reason)
     VALUES (%s, %s, %s, NULL, %s, %s, %s, %s, NULL, %s, %s, %s, FALSE, '')
     RETURNING id
+"""
+
+_COUNT = """
+    INSERT INTO events_roomscancount (room_id, day, hour, status, denial_reason, count) VALUES (%s, %s, %s, %s, %s, 1)
+    ON CONFLICT (room_id, day, hour, status, denial_reason) DO UPDATE SET count = events_roomscancount.count + 1
 """
 
 
@@ -138,6 +143,9 @@ def _decide(cursor, room_id: uuid.UUID, body: dict, now) -> dict:
         _LOG,
         [person and person[0], badge_input, room_id, direction, status, reason, already_inside, now, now, nonce],
     )
+    access_id = cursor.fetchone()[0]
+    local = now.astimezone(_ALGIERS)
+    cursor.execute(_COUNT, [room_id, local.date(), local.hour, status, reason])
     return {
         "status": status,
         "reason": reason or None,
@@ -145,7 +153,7 @@ def _decide(cursor, room_id: uuid.UUID, body: dict, now) -> dict:
         "already_inside": already_inside,
         "participant": None if person is None else {"id": person[0], "name": f"{person[5]} {person[6]}".strip()},
         "room": {"id": room_id, "name": room[2], "capacity": room[3], "current_participants": room[4]},
-        "access_id": cursor.fetchone()[0],
+        "access_id": access_id,
     }
 
 

@@ -222,7 +222,9 @@ def log_all_today(pg: str, database: str) -> tuple[int, float]:
     pg_execute(pg, "VACUUM (ANALYZE) events_roomaccess", database)
     # The statistics read the door-scan counters: rebuilt from the moved log, as if it had been scanned today.
     env = {**base_env(database, pg), "DJANGO_SETTINGS_MODULE": "makeplus.settings"}
+    recount_started = time.perf_counter()
     subprocess.run([sys.executable, "manage.py", "recount"], cwd=ROOT, env=env, check=True, capture_output=True)
+    log(f"{database}: counters recounted from the moved door log in {time.perf_counter() - recount_started:.1f} s")
     rows = pg_execute(pg, "SELECT count(*) FROM events_roomaccess", database)[0][0]
     return rows, time.perf_counter() - started
 
@@ -670,6 +672,8 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__":
     _reexec_in_venv()
+    # A terminated run unwinds like an interrupted one: the Server context stops its gunicorn.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         sys.exit(main())
     except KeyboardInterrupt:

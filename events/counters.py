@@ -104,16 +104,18 @@ def rooms_disagreeing() -> list:
 
 
 @cache  # built on first use, when the models and the database are ready
-def _count_scan_sql() -> str:
+def _count_scan_statement() -> tuple:
     from events.models import RoomScanCount
+    from events.selectors.access import ALGIERS
 
     qn, meta = connection.ops.quote_name, RoomScanCount._meta
     key = [qn(meta.get_field(name).column) for name in ("room", "day", "hour", "status", "denial_reason")]
     count, name = qn(meta.get_field("count").column), qn(meta.db_table)
-    return (
+    sql = (
         f"INSERT INTO {name} ({', '.join(key)}, {count}) VALUES (%s, %s, %s, %s, %s, 1) "
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {count} = {name}.{count} + 1"
     )
+    return sql, meta.get_field("room"), ALGIERS
 
 
 def count_scan(*, room_id, scanned_at, status: str, denial_reason: str) -> None:
@@ -121,19 +123,17 @@ def count_scan(*, room_id, scanned_at, status: str, denial_reason: str) -> None:
     in the caller's transaction (the door scan's), so the count commits or rolls back with the log row.
     The counter row is locked until then: concurrent scans of one door with the same outcome queue on it
     only for the end of their transaction."""
-    from events.models import RoomScanCount
-    from events.selectors.access import ALGIERS
-
-    local = scanned_at.astimezone(ALGIERS)
+    sql, room, zone = _count_scan_statement()
+    local = scanned_at.astimezone(zone)
     params = [
-        RoomScanCount._meta.get_field("room").get_db_prep_value(room_id, connection),
+        room.get_db_prep_value(room_id, connection),
         connection.ops.adapt_datefield_value(local.date()),
         local.hour,
         status,
         denial_reason,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_count_scan_sql(), params)
+        cursor.execute(sql, params)
 
 
 def _scan_counts_from_log(event_ids=None) -> dict:
@@ -164,7 +164,9 @@ def _scan_counts_stored(event_ids=None) -> dict:
 
 def recount_scan_counts(event_ids=None) -> int:
     """Rebuild the door-scan counters of these events (default all) from the log; returns the rows written.
-    For paths that write or move log rows without the door scan (the scale seed, the benchmark)."""
+    For paths that write or move log rows without the door scan (the scale seed, the benchmark). Run it
+    while nobody scans these events' doors (like recount_rooms): a scan committed between the count and
+    the rewrite would be lost until the next recount."""
     from events.models import RoomScanCount
 
     event_ids = None if event_ids is None else list(event_ids)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from events.counters import recount_scan_counts, scan_counts_disagreeing
 from events.models import Participant, Role, RoomAccess, RoomScanCount
-from events.selectors.access import ALGIERS, algiers_today
+from events.selectors.access import ALGIERS, algiers_today, day_bounds, door_scans, scans_by_status
 from events.services.participants import add_participant
 from events.services.scanning import verify_room_access
 from events.tests.factories import AssignmentFactory
@@ -95,6 +95,36 @@ def test_the_statistics_show_scans_without_a_recount(client, event_a, room):
 
     assert (scans["date"], scans["granted"], scans["denied"]) == (algiers_today().isoformat(), 1, 1)
     assert scans["denied_by_reason"]["invalid_badge"] == 1
+
+
+def test_the_statistics_equal_the_count_of_todays_log(client, event_a, event_b, room):
+    # What the statistics answered when they counted the log (scans_by_status of today's door scans).
+    alice, bob, carol = _badge(event_a), _badge(event_a, access_all_rooms=False), _badge(event_a)
+    _scan(client, room, qr_code=alice.qr_code_data)
+    _scan(client, room, qr_code=alice.qr_code_data, direction="exit")
+    _scan(client, room, qr_code=bob.qr_code_data)
+    _scan(client, room, qr_code=_badge(event_b).qr_code_data)
+    _scan(client, room, badge_id="ZZZZZZZZ")
+    _scan(client, room, qr_code=carol.qr_code_data)
+    yesterday = {
+        "nonce": "offline-yesterday",
+        "room": str(room.pk),
+        "badge_id": "YYYYYYYY",
+        "scanned_at": (timezone.now() - timedelta(days=1)).isoformat(),
+        "device_status": "denied",
+        "device_reason": "room_full",
+    }
+    assert client.post("/api/scans/sync/", {"scans": [yesterday]}).status_code == 200
+    assert client.post(f"/api/rooms/{room.pk}/reset_occupancy/").status_code == 200  # carol's exit: no scan
+    start, end = day_bounds()
+    log = door_scans(RoomAccess.objects.filter(room__event=event_a, scanned_at__gte=start, scanned_at__lt=end))
+
+    scans = client.get(f"/api/events/{event_a.pk}/statistics/").json()["scans_today"]
+
+    assert scans == {"date": algiers_today().isoformat(), **scans_by_status(log)}
+    reasons = {reason: 0 for reason in RoomAccess.Reason.values}
+    reasons.update(not_allowed_room=1, wrong_event=1, invalid_badge=1)
+    assert scans == {"date": algiers_today().isoformat(), "granted": 3, "denied": 3, "denied_by_reason": reasons}
 
 
 def test_an_offline_scan_counts_on_the_day_and_hour_it_happened(client, event_a, room):
