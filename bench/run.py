@@ -490,8 +490,8 @@ def report(args, context: dict, main: Runner, growth: Runner) -> str:
         "",
         "The baseline (bench/baseline.py) is a bare Django view doing the database work of one decision in one "
         "transaction with hand-written SQL: badge lookup (holder's row locked), allowed-room check, room lock and "
-        "capacity, presence, occupancy update, one log insert. No DRF, no JWT, no on-duty check, no signature "
-        "check, no session/atelier rules, no nonce replay.",
+        "capacity, presence, occupancy update, one log insert, the statistics' door-scan counter. No DRF, no JWT, "
+        "no on-duty check, no signature check, no session/atelier rules, no nonce replay.",
         "",
         TABLE_HEAD,
     ]
@@ -560,7 +560,9 @@ def report(args, context: dict, main: Runner, growth: Runner) -> str:
     worst_growth = r[WORST].percentile(50) / g[WORST].percentile(50)
     lines += [
         "",
-        "The statistics count today's door scans. *As of now*: the log as seeded, spread over the event's days "
+        "The statistics report today's door scans, summed from the door-scan counters (RoomScanCount, kept by "
+        "the scan; rebuilt by `manage.py recount` after the log is moved). *As of now*: the log as seeded, spread "
+        "over the event's days "
         f"up to the hour of the run ({main.plan['counts']['access log rows today']:,} of the main database's rows "
         f"were today's, {growth.plan['counts']['access log rows today']:,} of the growth one's). *Whole log "
         f"today*: every row moved to today, keeping its time of day ({main.log_today:,} and {growth.log_today:,} "
