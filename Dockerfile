@@ -1,6 +1,7 @@
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# DEBUG=0 for manage.py too (it defaults to DEBUG=1 for developers): the image is production.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 DEBUG=0
 WORKDIR /app
 # DejaVu renders Arabic and accented names on printed badges (admin "Print badges").
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
