@@ -2,7 +2,6 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.exceptions import AuthenticationFailed
@@ -11,7 +10,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from events.models import Event, UserEventAssignment
-from makeplus.rows import Columns, column, db_value, table
+from makeplus.rows import Columns, column, db_value, fetch_one, table
 
 EVENT_CLAIM = "event_id"
 ROLE_CLAIM = "role"
@@ -79,9 +78,7 @@ class _AssignmentQuery:
             ]
         except (ValidationError, TypeError, ValueError):
             return None
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
+        row = fetch_one(self.sql, params)
         if row is None:
             return None
         assignment = self.assignment.read(row)

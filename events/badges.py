@@ -180,14 +180,13 @@ def sign_badge(participant: Participant) -> str:
 # --- verification (the door scan reuses these) -------------------------------------------
 
 
-def _holders(*, for_update: bool):
-    """Badge holders with their account, in one query; ``for_update`` locks the holder's row (the
-    door scan changes its presence next: locking it here saves a second read under the lock)."""
-    holders = Participant.objects.select_related("user").order_by()
-    return holders.select_for_update(of=("self",)) if for_update else holders
+def _holders():
+    """Badge holders with their account, in one query (the door scan reads its holder in its own
+    statement, locked: events/services/scanning.py)."""
+    return Participant.objects.select_related("user").order_by()
 
 
-def verify_badge(qr_code: str, *, event: Event, for_update: bool = False) -> BadgeCheck:
+def verify_badge(qr_code: str, *, event: Event) -> BadgeCheck:
     """Check a scanned QR code against ``event``: one query (participant, user, signing key)."""
     payload = parse_badge(qr_code)
     if payload is None:
@@ -195,7 +194,7 @@ def verify_badge(qr_code: str, *, event: Event, for_update: bool = False) -> Bad
     # The signing key comes as a column of the holder's row (the public half only), not through the
     # Event row: the caller's event is the one that counts, loading another copy of it costs for nothing.
     participant = (
-        _holders(for_update=for_update)
+        _holders()
         .annotate(badge_public_key=EventBadgeKey.objects.filter(event=OuterRef("event_id")).values("public_key"))
         .filter(pk=payload.participant_id, event_id=payload.event_id)
         .first()
@@ -242,17 +241,14 @@ def judge_typed_badge(participant: Participant | None, *, event: Event) -> Badge
     return BadgeCheck(None, participant, participant.badge_version, method="badge_id")
 
 
-def find_badge(
-    *, event: Event, qr_code: str | None = None, badge_id: str | None = None, for_update: bool = False
-) -> BadgeCheck:
-    """A scanned QR code (preferred when given) or the badge id typed by hand, checked for ``event``.
-    ``for_update``: the holder's row comes locked."""
+def find_badge(*, event: Event, qr_code: str | None = None, badge_id: str | None = None) -> BadgeCheck:
+    """A scanned QR code (preferred when given) or the badge id typed by hand, checked for ``event``."""
     if qr_code:
-        return verify_badge(qr_code, event=event, for_update=for_update)
+        return verify_badge(qr_code, event=event)
     typed = typed_badge_id(badge_id)
     if typed is None:
         return BadgeCheck(INVALID_BADGE, method="badge_id")
-    return judge_typed_badge(_holders(for_update=for_update).filter(badge_id=typed).first(), event=event)
+    return judge_typed_badge(_holders().filter(badge_id=typed).first(), event=event)
 
 
 # --- images -----------------------------------------------------------------------------

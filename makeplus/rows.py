@@ -60,6 +60,13 @@ class Columns:
         return self.model.from_db(conn.alias, self.attnames, values)
 
 
+def fetch_one(sql: str, params) -> tuple | None:
+    """The first row of a hand-written statement (None: no row)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 

@@ -67,13 +67,14 @@ class Participant(models.Model):
     def __str__(self):
         return f"{self.user.get_full_name()} ({self.badge_id})"
 
-    def may_enter(self, room) -> bool:
-        """Room permission only (payment, capacity and the rest belong to the door scan)."""
+    def may_enter(self, room, *, listed: bool | None = None) -> bool:
+        """Room permission only (payment, capacity and the rest belong to the door scan). ``listed``:
+        whether the room is among allowed_rooms, when the caller already read it (the door scan does)."""
         if room.event_id != self.event_id:
             return False
         if self.access_all_rooms:
             return True
-        return self.allowed_rooms.filter(pk=room.pk).exists()
+        return self.allowed_rooms.filter(pk=room.pk).exists() if listed is None else listed
 
 
 class EventBadgeKey(models.Model):

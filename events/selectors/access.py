@@ -19,13 +19,12 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import ExtractHour, RowNumber
 from django.utils import timezone
 
 from events.models import Role, Room, RoomAccess, RoomAssignment
-from makeplus.rows import Columns, column, db_value, table
+from makeplus.rows import Columns, column, db_value, fetch_one, table
 
 ALGIERS = ZoneInfo("Africa/Algiers")
 RESET_NONCE_PREFIX = "reset-"
@@ -251,9 +250,7 @@ class _DoorQuery:
         now = db_value(RoomAssignment, "start_time", at)
         duty, running = [user.pk, role, True, now, now], [now, now, Session.Status.CANCELLED]
         params = [*duty, *running, room_pk, db_value(Room, "id", event.pk)]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
+        row = fetch_one(self.sql, params)
         if row is None:
             return None
         room = self.room.read(row)

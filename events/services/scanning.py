@@ -33,7 +33,7 @@ from events.badges import BadgeCheck, judge_badge, judge_typed_badge, parse_badg
 from events.counters import count_scan
 from events.models import EventBadgeKey, Participant, Room, RoomAccess, Session, SessionAccess
 from makeplus.errors import AppError
-from makeplus.rows import Columns, Insert, column, db_value, table
+from makeplus.rows import Columns, Insert, column, db_value, fetch_one, table
 
 Reason = RoomAccess.Reason
 GRANTED, DENIED = RoomAccess.Status.GRANTED, RoomAccess.Status.DENIED
@@ -52,6 +52,9 @@ MESSAGES = {
     Reason.NOT_REGISTERED: _("Not registered for this atelier."),
     Reason.ROOM_FULL: _("The room is full."),
 }
+
+
+UNREAD = object()  # running_now not given: the service reads the running session itself
 
 
 @dataclass(frozen=True)
@@ -131,9 +134,7 @@ class _HolderQuery:
             SessionAccess.Status.CANCELLED,
             *where,
         ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        row = fetch_one(sql, params)
         if row is None:
             return None, None, False, None
         participant = self.participant.read(row)
@@ -194,7 +195,7 @@ def verify_room_access(
     scanned_at=None,
     device_status: str | None = None,
     device_reason: str = "",
-    running_now=...,
+    running_now=UNREAD,
 ) -> Decision:
     """Decide one scan at ``room`` and record it. ``session``: the one the scan is for (else the
     one running at the scan's time). Offline uploads give ``scanned_at`` and the device's own
@@ -212,7 +213,7 @@ def verify_room_access(
     at = scanned_at or timezone.now()
     running = None
     if session is None and direction == ENTRY:
-        running = running_now if running_now is not ... and scanned_at is None else running_session(room, at)
+        running = running_now if running_now is not UNREAD and scanned_at is None else running_session(room, at)
     try:
         with transaction.atomic():
             return _decide(
@@ -239,7 +240,7 @@ def _decide(room, verifier, qr_code, badge_id, direction, session, running, nonc
         session = session or running  # the log names the running session for a holder's entry only
         if not room.is_active:
             reason = Reason.ROOM_CLOSED
-        elif participant.event_id != room.event_id or not (participant.access_all_rooms or allowed_here):
+        elif not participant.may_enter(room, listed=allowed_here):
             reason = Reason.NOT_ALLOWED_ROOM
         else:
             reason = _atelier_reason(session, access_status)
