@@ -3,8 +3,6 @@
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from rest_framework import status
-from rest_framework.exceptions import NotFound
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -39,7 +37,7 @@ def select_event(*, user: User, event_id) -> dict:
     assignment = active_assignment(user=user, event_id=event_id)
     if assignment is None:
         # Same answer for "no such event" and "not yours": existence is not revealed.
-        raise NotFound(_("Event not found among your events."), code="event_not_found")
+        raise AppError(_("Event not found among your events."), "event_not_found")
     tokens = issue_tokens(user=user, event_id=assignment.event_id, role=assignment.role)
     return {**tokens, "current_event": event_summary(assignment.event, assignment.role), "role": assignment.role}
 
@@ -51,7 +49,7 @@ def refresh_tokens(*, refresh: str) -> dict:
     the database: the event is kept only while the assignment is active, with its current role."""
     # AppError, not AuthenticationFailed: DRF would turn the latter into a 403 on an
     # endpoint without authenticators.
-    invalid = AppError(_("Token is invalid or expired"), "token_not_valid", status_code=status.HTTP_401_UNAUTHORIZED)
+    invalid = AppError(_("Token is invalid or expired"), "token_not_valid")
     try:
         token = RefreshToken(refresh)
     except TokenError:
@@ -92,9 +90,7 @@ def register_user(*, email: str, password: str, first_name: str = "", last_name:
 def authenticate_user(*, request, email: str, password: str) -> User:
     user = authenticate(request, email=normalize_email(email), password=password)
     if user is None:
-        raise AppError(
-            _("Incorrect email or password."), "invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED
-        )
+        raise AppError(_("Incorrect email or password."), "invalid_credentials")
     return user
 
 

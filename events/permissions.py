@@ -1,16 +1,29 @@
-"""Role permission classes, evaluated against the caller's current event.
+"""Who may run what: the one role check of the API.
 
-The current event comes from the token; the role from the active assignment read on
-every request (events/authentication.py). Querysets are scoped to that event in the
-selectors, so another event's object is a 404 before any of these run on it.
+A view declares, per action, which roles of the caller's current event may run it and whether
+staff must be on duty at the object's room (pretix's ``permission``/``write_permission``)::
+
+    event_roles = {
+        "read": MEMBERS,                       # default for GET/HEAD/OPTIONS
+        "write": Allow(ORGANISATEURS),         # default for the other methods
+        "verify_access": SCAN,                 # an action (viewsets) or a method name (APIViews)
+    }
+
+:class:`EventRolePermission` (the API's default permission class, makeplus/settings.py) reads it.
+The role comes from the active assignment read on every request (events/authentication.py);
+querysets are scoped to the current event by the selectors, so another event's object is a 404
+before an object check runs. Object ownership (an annonce's author, an exposant's own profile)
+is checked by the small classes at the end of this module and in each app's permissions.py.
 """
+
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from events.models import Role, UserEventAssignment
+from events.roles import MODERATORS, ORGANISATEURS, SCANNERS, TEAM, Role, labels
 
 
 class EventNotSelected(exceptions.PermissionDenied):
@@ -25,7 +38,11 @@ class InsufficientRole(exceptions.PermissionDenied):
     default_code = "insufficient_role"
 
 
-def current_assignment(request) -> UserEventAssignment:
+class NotAssignedToRoom(exceptions.PermissionDenied):
+    default_code = "not_assigned_to_room"
+
+
+def current_assignment(request):
     """The caller's active assignment in its current event, or a 403 saying why there is none."""
     assignment = getattr(request, "event_assignment", None)
     if assignment is not None:
@@ -35,75 +52,89 @@ def current_assignment(request) -> UserEventAssignment:
     raise EventAccessRevoked(_("You no longer have access to this event."))
 
 
-class IsEventMember(BasePermission):
-    """Any active role in the current event."""
+def require_role(role: str, roles) -> None:
+    """403 ``insufficient_role`` unless ``role`` is one of ``roles`` (None: any role)."""
+    if roles is not None and role not in roles:
+        raise InsufficientRole(_("This action is reserved to: %(roles)s.") % {"roles": labels(roles)})
 
-    roles: tuple[str, ...] = ()
+
+@dataclass(frozen=True)
+class Allow:
+    """Who may run an action.
+
+    ``roles``: the roles of the caller's current event that may (None: any active member).
+    ``on_duty``: roles other than organisateur only at a room where they are on duty now (the
+    object is a Room or has a ``room_id``). ``event``: where the role is read — ``"current"``
+    (the token's event), ``"object"`` (the object's ``my_role``: /api/events/{id}/, whose event
+    need not be the selected one) or ``None`` (signed in is enough, no event needed).
+    """
+
+    roles: tuple | None = None
+    on_duty: bool = False
+    event: str | None = "current"
+
+    def admits(self, assignment, *, on_duty=None) -> bool:
+        """Does this rule let ``assignment`` act (``on_duty``: a callable, asked only when it matters)?"""
+        if self.roles is not None and assignment.role not in self.roles:
+            return False
+        if self.on_duty and assignment.role != Role.ORGANISATEUR:
+            return bool(on_duty())
+        return True
+
+
+SIGNED_IN = Allow(event=None)
+MEMBERS = Allow()
+ORGANISER = Allow(ORGANISATEURS)
+TEAM_ONLY = Allow(TEAM)
+SCAN = Allow(SCANNERS, on_duty=True)
+MODERATE = Allow(MODERATORS, on_duty=True)
+# The usual shape of an event resource: members read, organisateurs write.
+READ_MEMBERS_WRITE_ORGANISER = {"read": MEMBERS, "write": ORGANISER}
+
+
+def room_of(obj):
+    """The room an object is acted on at: a Room itself, or its ``room_id``."""
+    from events.models import Room
+
+    return obj.pk if isinstance(obj, Room) else obj.room_id
+
+
+def on_duty_at(request, obj) -> bool:
+    """Is the caller on duty at the object's room now? The door scan reads it with the room
+    (``caller_on_duty``, selectors.access.door_for_scan); otherwise one query."""
+    duty = getattr(obj, "caller_on_duty", None)
+    if duty is not None:
+        return duty
+    from events.selectors.staff import on_duty
+
+    return on_duty(user=request.user, room_id=room_of(obj))
+
+
+class EventRolePermission(BasePermission):
+    """Reads the view's ``event_roles`` (see the module docstring)."""
+
+    def rule(self, request, view) -> Allow:
+        rules = view.event_roles
+        action = getattr(view, "action", None) or request.method.lower()
+        if action in rules:
+            return rules[action]
+        return rules["read" if request.method in SAFE_METHODS else "write"]
 
     def has_permission(self, request, view):
         if not (request.user and request.user.is_authenticated):
             return False
-        assignment = current_assignment(request)
-        if self.roles and assignment.role not in self.roles:
-            raise InsufficientRole(
-                _("This action is reserved to: %(roles)s.")
-                % {"roles": ", ".join(str(Role(r).label) for r in self.roles)}
-            )
+        rule = self.rule(request, view)
+        if rule.event == "current":
+            require_role(current_assignment(request).role, rule.roles)
         return True
-
-
-class IsOrganizer(IsEventMember):
-    roles = (Role.ORGANISATEUR,)
-
-
-class IsGestionnaireSalle(IsEventMember):
-    roles = (Role.GESTIONNAIRE_DES_SALLES,)
-
-
-class IsController(IsEventMember):
-    roles = (Role.CONTROLLEUR_DES_BADGES,)
-
-
-class IsParticipant(IsEventMember):
-    roles = (Role.PARTICIPANT,)
-
-
-class IsExposant(IsEventMember):
-    roles = (Role.EXPOSANT,)
-
-
-class IsOrganizerOrReadOnly(IsEventMember):
-    """Event members read; organisateurs write."""
-
-    def has_permission(self, request, view):
-        if not super().has_permission(request, view):
-            return False
-        if request.method not in SAFE_METHODS and request.event_assignment.role != Role.ORGANISATEUR:
-            raise InsufficientRole(_("This action is reserved to: %(roles)s.") % {"roles": Role.ORGANISATEUR.label})
-        return True
-
-
-class NotAssignedToRoom(exceptions.PermissionDenied):
-    default_code = "not_assigned_to_room"
-
-
-class IsOrganizerOrOnDuty(IsEventMember):
-    """Organisateurs anywhere in their event; the other ``roles`` only at a room where they
-    are on duty now (RoomAssignment). The object is a Room or has a ``room_id``."""
-
-    roles = (Role.ORGANISATEUR, Role.GESTIONNAIRE_DES_SALLES)
 
     def has_object_permission(self, request, view, obj):
-        from events.models import Room
-        from events.selectors.staff import on_duty
-
-        if request.event_assignment.role == Role.ORGANISATEUR:
-            return True
-        room_id = obj.pk if isinstance(obj, Room) else obj.room_id
-        # The door scan reads the duty with the room (selectors.access.door_for_scan): same rule.
-        duty = getattr(obj, "caller_on_duty", None)
-        if not (on_duty(user=request.user, room_id=room_id) if duty is None else duty):
-            raise NotAssignedToRoom(_("You are not on duty at this room now."))
+        rule = self.rule(request, view)
+        if rule.event == "object":
+            require_role(obj.my_role, rule.roles)
+        elif rule.on_duty and request.event_assignment.role != Role.ORGANISATEUR:
+            if not on_duty_at(request, obj):
+                raise NotAssignedToRoom(_("You are not on duty at this room now."))
         return True
 
 
@@ -118,3 +149,41 @@ class IsOwner(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         return getattr(obj, self.owner_field) == request.user.pk
+
+
+# --- transitional shims: the views move to ``event_roles``; these names go once none uses them ---
+
+
+class IsEventMember(EventRolePermission):
+    roles: tuple = ()
+    on_duty = False
+
+    def rule(self, request, view) -> Allow:
+        return Allow(tuple(self.roles) or None, self.on_duty)
+
+
+class IsOrganizer(IsEventMember):
+    roles = ORGANISATEURS
+
+
+class IsExposant(IsEventMember):
+    roles = (Role.EXPOSANT,)
+
+
+class IsOrganizerOrReadOnly(IsEventMember):
+    def rule(self, request, view) -> Allow:
+        return READ_MEMBERS_WRITE_ORGANISER["read" if request.method in SAFE_METHODS else "write"]
+
+
+class IsOrganizerOrOnDuty(IsEventMember):
+    roles = MODERATORS
+    on_duty = True
+
+
+class IsStaffOrOrganizer(IsEventMember):
+    roles = TEAM
+
+
+class IsOrganizerOrOnDutyScanner(IsEventMember):
+    roles = SCANNERS
+    on_duty = True

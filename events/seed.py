@@ -23,7 +23,6 @@ from accounts.management.commands.create_test_users import DEMO_PASSWORD, TEST_U
 from accounts.models import User
 from annonces.seed import ensure_annonces
 from events.models import (
-    STAFF_ROLES,
     Event,
     Participant,
     QuestionUpvote,
@@ -34,6 +33,7 @@ from events.models import (
     SessionQuestion,
     UserEventAssignment,
 )
+from events.roles import SHIFT_ROLES
 from events.seed_access import ensure_access_logs
 from events.services import assign_user, create_event, update_assignment, update_event
 from events.services.participants import add_participant, ensure_badge, update_participant
@@ -609,7 +609,7 @@ def ensure_shifts(event: Event, user: User, role: str, plan, *, actor: User, log
 def ensure_staff_shifts(event: Event, staff: list[tuple[User, str]], *, actor: User, log: Log = _quiet) -> None:
     plan = shift_plan(event)
     for user, role in staff:
-        if role in STAFF_ROLES:
+        if role in SHIFT_ROLES:
             ensure_shifts(event, user, role, plan, actor=actor, log=log)
 
 
@@ -710,7 +710,7 @@ def seed_multi_event_users(*, today: date | None = None, log: Log = _quiet) -> l
             if role == Role.CONTROLLEUR_DES_BADGES:  # at the entrance hall, the whole event
                 hall = Room.objects.filter(event=event).order_by("-capacity").first()
                 ensure_shifts(event, user, role, [(hall, event.start_date, event.end_date)], actor=assigner, log=log)
-            elif role in STAFF_ROLES:
+            elif role in SHIFT_ROLES:
                 ensure_staff_shifts(event, [(user, role)], actor=assigner, log=log)
             rows.append(Credential(person.email, role, event_name))
     return rows

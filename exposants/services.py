@@ -19,7 +19,6 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework import status
 
 from accounts.models import User
 from events.badges import INVALID_BADGE, REVOKED, WRONG_EVENT, find_badge
@@ -96,7 +95,6 @@ def _stand_taken() -> AppError:
     return AppError(
         _("Another exposant already has this stand number in this event."),
         "stand_number_taken",
-        status_code=status.HTTP_409_CONFLICT,
     )
 
 

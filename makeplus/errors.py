@@ -1,92 +1,120 @@
-"""One error format for the whole API.
+"""The application's business errors and the one registry of their codes.
 
-Every 4xx/5xx is shaped by drf-standardized-errors:
-``{"type": "validation_error|client_error|server_error",
-   "errors": [{"code": "<stable code>", "detail": "<localised text>", "attr": "<field>|null"}]}``.
-Business rules raise :class:`AppError` with a stable code; this module also
-covers what happens outside DRF views (unknown routes, crashes).
+Services raise :class:`AppError` with a stable machine ``code`` and a localised message; they
+never choose an HTTP status. :data:`CODES_BY_STATUS` gives every code exactly one status, and
+the API layer (makeplus/error_handling.py) answers with it. The OpenAPI schema's error enums are
+built from the same table (makeplus/openapi.py), and a test checks that every code raised in the
+code base is in it (makeplus/tests/test_schema_fuzz.py).
+
+No Django REST framework here: this module is imported by services, which know nothing of HTTP.
 """
 
-from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
-from django.utils.translation import gettext_lazy as _
-from django.views import defaults
-from django.views.decorators.csrf import csrf_exempt
-from drf_standardized_errors.formatter import ExceptionFormatter
-from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
-from rest_framework import exceptions, status
-from rest_framework.serializers import as_serializer_error
-from rest_framework_simplejwt.exceptions import InvalidToken
+# Every stable error code, under the one HTTP status it answers with (DRF's own codes first).
+CODES_BY_STATUS = {
+    400: (
+        # client_error (a 400 that is not about one field of the body)
+        "parse_error",
+        "bad_request",
+        "already_assigned",
+        "already_participant",
+        "blank",
+        "capacity_below_occupancy",
+        "content_too_long",
+        "device_reason_required",
+        "email_taken",
+        "end_before_start",
+        "expires_before_publish",
+        "invalid_amount",
+        "invalid_badge",  # with revoked and wrong_event: a refused badge at a stand (exposants.services)
+        "invalid_kind",
+        "invalid_payment_method",
+        "invalid_target_role",
+        "invalid_youtube_url",
+        "last_organisateur",
+        "max_length",
+        "negative_price",
+        "not_an_atelier",
+        "not_an_exposant",
+        "not_paid_atelier",
+        "outside_event_dates",
+        "own_badge",
+        "own_question",
+        "paid_conference",
+        "password_required",
+        "price_required",
+        "price_without_payment",
+        "profile_exists",
+        "revoked",
+        "role_conflict",
+        "role_mismatch",
+        "room_name_taken",
+        "room_not_in_event",
+        "session_not_in_room",
+        "title_required",
+        "token_not_owned",
+        "user_not_found",
+        "user_or_email_required",
+        "wrong_event",
+        "wrong_password",
+    ),
+    401: (
+        "authentication_failed",
+        "not_authenticated",
+        "bad_authorization_header",
+        "invalid_credentials",
+        "password_changed",
+        "token_not_valid",
+        "user_inactive",
+    ),
+    403: (
+        "permission_denied",
+        "event_access_revoked",
+        "event_not_selected",
+        "insufficient_role",
+        "no_badge",
+        "not_assigned_to_room",
+        "not_owner",
+        "payment_required",
+    ),
+    404: ("not_found", "event_not_found", "file_not_found"),
+    409: (
+        "already_answered",
+        "already_paid",
+        "atelier_full",
+        "event_has_data",
+        "invalid_transition",
+        "not_registered",
+        "overlapping_assignment",
+        "participant_has_payments",
+        "room_busy",
+        "room_in_use",
+        "session_closed",
+        "session_has_registrations",
+        "stand_number_taken",
+    ),
+    413: ("request_too_large",),
+}
+
+STATUS_OF = {code: status for status, codes in CODES_BY_STATUS.items() for code in codes}
+if len(STATUS_OF) != sum(len(codes) for codes in CODES_BY_STATUS.values()):  # pragma: no cover
+    raise AssertionError("An error code is listed under two statuses in CODES_BY_STATUS.")
 
 
-class AppError(exceptions.APIException):
-    """A business rule said no: carries a stable machine ``code`` and a localised message."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
-
-    def __init__(self, message, code, *, status_code=None):
-        super().__init__(detail=message, code=code)
-        if status_code is not None:
-            self.status_code = status_code
+def status_of(code: str) -> int:
+    """The HTTP status of an error code (400 for a code of a single field's validation)."""
+    return STATUS_OF.get(code, 400)
 
 
-class ExceptionHandler(BaseExceptionHandler):
-    def convert_known_exceptions(self, exc):
-        if isinstance(exc, DjangoValidationError):
-            # Model-level rules (full_clean, validators) are client errors, not crashes.
-            return exceptions.ValidationError(as_serializer_error(exc))
-        if isinstance(exc, ObjectDoesNotExist):
-            return exceptions.NotFound()
-        if isinstance(exc, InvalidToken):
-            # simplejwt puts a dict in `detail`; keep one flat error with its code.
-            return exceptions.AuthenticationFailed(_("Token is invalid or expired"), code="token_not_valid")
-        if isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict) and "code" in exc.detail:
-            # Same for its other refusals ("Bearer" without a token: bad_authorization_header).
-            return exceptions.AuthenticationFailed(str(exc.detail.get("detail", "")), code=str(exc.detail["code"]))
-        if isinstance(exc, RequestDataTooBig):
-            # Django's body limits, met while DRF parses request.data: the client's fault, not a crash.
-            return AppError(_("The request is too large."), "request_too_large", status_code=413)
-        if isinstance(exc, SuspiciousOperation):  # too many fields or files, malformed multipart...
-            return exceptions.ParseError(_("Bad request."), code="bad_request")
-        return super().convert_known_exceptions(exc)
+class AppError(Exception):
+    """A business rule said no: a stable machine ``code`` and a localised ``message``."""
 
+    def __init__(self, message, code: str):
+        super().__init__(message)
+        self.message, self.code = message, code
 
-def _error_response(exc: exceptions.APIException) -> JsonResponse:
-    data = ExceptionFormatter(exc, {}, exc).run()
-    return JsonResponse(data, status=exc.status_code, json_dumps_params={"ensure_ascii": False})
+    @property
+    def status_code(self) -> int:
+        return status_of(self.code)
 
-
-def _is_api(request) -> bool:
-    # The admin keeps Django's HTML pages; API clients always get JSON.
-    return request.path.startswith("/api/")
-
-
-@csrf_exempt  # any method may reach an unknown route: a POST gets this 404, not the CSRF failure page
-def not_found(request, *args, **kwargs):
-    return _error_response(exceptions.NotFound(_("No such endpoint."), code="not_found"))
-
-
-def handler404(request, exception=None):
-    if not _is_api(request):
-        return defaults.page_not_found(request, exception)
-    return not_found(request)
-
-
-def handler500(request):
-    if not _is_api(request):
-        return defaults.server_error(request)
-    return _error_response(exceptions.APIException(_("Server error."), code="error"))
-
-
-def handler400(request, exception=None):
-    if not _is_api(request):
-        return defaults.bad_request(request, exception)
-    return _error_response(exceptions.ParseError(_("Bad request."), code="bad_request"))
-
-
-def handler403(request, exception=None):
-    if not _is_api(request):
-        return defaults.permission_denied(request, exception)
-    return _error_response(exceptions.PermissionDenied())
+    def get_codes(self) -> str:
+        return self.code

@@ -4,8 +4,8 @@ drf-standardized-errors documents DRF's own errors for every operation (``AutoSc
 below extends its schema class). What it cannot see, this module adds:
 
 * our stable business codes (:class:`makeplus.errors.AppError`, our ``NotFound``,
-  ``PermissionDenied`` and ``AuthenticationFailed`` codes), listed per status in
-  :data:`ERROR_CODES` and used as the ``code`` enum of that status's error response
+  ``PermissionDenied`` and ``AuthenticationFailed`` codes), listed per status in the one
+  registry (``makeplus.errors.CODES_BY_STATUS``) and used as the ``code`` enum of that status's error response
   (``DRF_STANDARDIZED_ERRORS["ERROR_SCHEMAS"]``). ``makeplus/tests/test_schema_fuzz.py``
   checks that every code raised in the code base is listed at its status;
 * 401 on every operation that authenticates (a bad ``Authorization`` header is refused
@@ -34,95 +34,11 @@ from inflection import camelize
 from rest_framework import filters, serializers
 from rest_framework.settings import api_settings
 
+from makeplus.errors import CODES_BY_STATUS
 from makeplus.uploads import validate_pdf, validate_upload_size
 
-# The stable codes of the errors of each status (DRF's own first). Clients switch on these.
-ERROR_CODES = {
-    400: [
-        # client_error (a 400 that is not about one field of the body)
-        "parse_error",
-        "bad_request",
-        "already_assigned",
-        "already_participant",
-        "blank",
-        "capacity_below_occupancy",
-        "content_too_long",
-        "device_reason_required",
-        "email_taken",
-        "end_before_start",
-        "expires_before_publish",
-        "invalid_amount",
-        "invalid_badge",  # with revoked and wrong_event: a refused badge at a stand (exposants.services)
-        "invalid_kind",
-        "invalid_payment_method",
-        "invalid_target_role",
-        "invalid_youtube_url",
-        "last_organisateur",
-        "max_length",
-        "negative_price",
-        "not_an_atelier",
-        "not_an_exposant",
-        "not_paid_atelier",
-        "outside_event_dates",
-        "own_badge",
-        "own_question",
-        "paid_conference",
-        "password_required",
-        "price_required",
-        "price_without_payment",
-        "profile_exists",
-        "revoked",
-        "role_conflict",
-        "role_mismatch",
-        "room_name_taken",
-        "room_not_in_event",
-        "session_not_in_room",
-        "title_required",
-        "token_not_owned",
-        "token_not_valid",
-        "user_not_found",
-        "user_or_email_required",
-        "wrong_event",
-        "wrong_password",
-    ],
-    401: [
-        "authentication_failed",
-        "not_authenticated",
-        "bad_authorization_header",
-        "invalid_credentials",
-        "password_changed",
-        "token_not_valid",
-        "user_inactive",
-        "user_not_found",
-    ],
-    403: [
-        "permission_denied",
-        "event_access_revoked",
-        "event_not_selected",
-        "insufficient_role",
-        "no_badge",
-        "not_assigned_to_room",
-        "not_owner",
-        "payment_required",
-    ],
-    404: ["not_found", "event_not_found", "file_not_found", "no_badge"],
-    409: [
-        "already_answered",
-        "already_paid",
-        "atelier_full",
-        "event_has_data",
-        "invalid_transition",
-        "not_registered",
-        "overlapping_assignment",
-        "participant_has_payments",
-        "room_busy",
-        "room_in_use",
-        "session_closed",
-        "session_has_registrations",
-        "stand_number_taken",
-    ],
-    413: ["request_too_large"],
-}
+# The stable codes of the errors of each status: the one registry (makeplus/errors.py).
+ERROR_CODES = {status: list(codes) for status, codes in CODES_BY_STATUS.items()}
 # Enum values for SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (one component per status).
 ERROR_CODE_400_CHOICES = ERROR_CODES[400]
 ERROR_CODE_401_CHOICES = ERROR_CODES[401]

@@ -198,7 +198,7 @@ REST_FRAMEWORK = {
 QUESTION_RATE = env.str("QUESTION_RATE", default="5/min")
 
 DRF_STANDARDIZED_ERRORS = {
-    "EXCEPTION_HANDLER_CLASS": "makeplus.errors.ExceptionHandler",
+    "EXCEPTION_HANDLER_CLASS": "makeplus.error_handling.ExceptionHandler",
     # One format also for crashes in DEBUG (tests assert on it).
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     # The schema documents our own codes and statuses too (makeplus/openapi.py).
@@ -262,7 +262,7 @@ SPECTACULAR_SETTINGS = {
         "RoomAccessDirectionEnum": "events.models.RoomAccess.Direction",
         "BadgeReasonEnum": "events.serializers.access.BADGE_REASONS",
         "AnnonceStateEnum": "annonces.models.Annonce.State",
-        "StaffRoleEnum": "events.models.staff.STAFF_ROLE_CHOICES",
+        "StaffRoleEnum": "events.models.staff.SHIFT_ROLE_CHOICES",
         "SessionTypeEnum": "events.models.Session.Type",
         "SessionAccessStatusEnum": "events.models.SessionAccess.Status",
         "PaymentMethodEnum": "events.models.SessionAccess.Method",

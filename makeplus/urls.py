@@ -17,7 +17,7 @@ from events.views.programme import RoomViewSet, SessionViewSet
 from events.views.questions import QuestionViewSet, SessionQuestionsView
 from events.views.staff import RoomAssignmentViewSet
 from exposants.views import ExposantScanView, ExposantScanViewSet, ExposantStatisticsView, ExposantViewSet
-from makeplus import errors
+from makeplus import error_handling
 from makeplus.health import HealthView
 
 # The single API router: every app's viewsets are registered here.
@@ -71,7 +71,7 @@ api_patterns = [
     # --- end questions ---
     path("", include(router.urls)),
     # Unknown API routes answer in the error format even with DEBUG on (no HTML debug page).
-    re_path(r"^.*$", errors.not_found),
+    re_path(r"^.*$", error_handling.not_found),
 ]
 
 urlpatterns = [
@@ -79,7 +79,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
 ]
 
-handler400 = "makeplus.errors.handler400"
-handler403 = "makeplus.errors.handler403"
-handler404 = "makeplus.errors.handler404"
-handler500 = "makeplus.errors.handler500"
+handler400 = "makeplus.error_handling.handler400"
+handler403 = "makeplus.error_handling.handler403"
+handler404 = "makeplus.error_handling.handler404"
+handler500 = "makeplus.error_handling.handler500"

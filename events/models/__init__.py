@@ -3,7 +3,7 @@ from events.models.event import Event, Role, UserEventAssignment
 from events.models.participants import EventBadgeKey, Participant
 from events.models.programme import Room, Session, SessionAccess
 from events.models.questions import QuestionUpvote, SessionQuestion
-from events.models.staff import STAFF_ROLES, RoomAssignment
+from events.models.staff import RoomAssignment
 
 __all__ = [
     "Event",
@@ -14,7 +14,6 @@ __all__ = [
     "RoomAccess",
     "RoomAssignment",
     "RoomScanCount",
-    "STAFF_ROLES",
     "Room",
     "Session",
     "SessionAccess",

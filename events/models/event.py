@@ -4,15 +4,10 @@ from django.conf import settings as django_settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from events.roles import Role
 from makeplus.uploads import GeneratedName, validate_pdf
 
-
-class Role(models.TextChoices):
-    ORGANISATEUR = "organisateur", _("Organisateur")
-    GESTIONNAIRE_DES_SALLES = "gestionnaire_des_salles", _("Gestionnaire des salles")
-    CONTROLLEUR_DES_BADGES = "controlleur_des_badges", _("Contrôleur des badges")
-    PARTICIPANT = "participant", _("Participant")
-    EXPOSANT = "exposant", _("Exposant")
+__all__ = ["Event", "Role", "UserEventAssignment"]
 
 
 class Event(models.Model):

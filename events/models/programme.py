@@ -136,6 +136,9 @@ class SessionAccess(models.Model):
         TRANSFER = "transfer", _("Bank transfer")
         OTHER = "other", _("Other")
 
+    # The statuses that hold a place in the atelier (a cancelled access gave it back).
+    PLACE_STATUSES = (Status.REGISTERED, Status.PAID)
+
     participant = models.ForeignKey("events.Participant", on_delete=models.CASCADE, related_name="session_accesses")
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="accesses")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)

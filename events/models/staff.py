@@ -2,10 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from events.models.event import Role
+from events.roles import SHIFT_ROLES
 
-STAFF_ROLES = (Role.GESTIONNAIRE_DES_SALLES, Role.CONTROLLEUR_DES_BADGES)
-STAFF_ROLE_CHOICES = [(r.value, r.label) for r in STAFF_ROLES]
+SHIFT_ROLE_CHOICES = [(r.value, r.label) for r in SHIFT_ROLES]
 
 
 class RoomAssignment(models.Model):
@@ -18,7 +17,7 @@ class RoomAssignment(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_assignments")
     room = models.ForeignKey("events.Room", on_delete=models.CASCADE, related_name="staff_assignments")
-    role = models.CharField(_("role"), max_length=30, choices=STAFF_ROLE_CHOICES)
+    role = models.CharField(_("role"), max_length=30, choices=SHIFT_ROLE_CHOICES)
     start_time = models.DateTimeField(_("start time"))
     end_time = models.DateTimeField(_("end time"))
     is_active = models.BooleanField(_("active"), default=True)
@@ -38,7 +37,7 @@ class RoomAssignment(models.Model):
                 condition=models.Q(end_time__gt=models.F("start_time")), name="room_assignment_end_after_start"
             ),
             models.CheckConstraint(
-                condition=models.Q(role__in=[r.value for r in STAFF_ROLES]), name="room_assignment_role_valid"
+                condition=models.Q(role__in=[r.value for r in SHIFT_ROLES]), name="room_assignment_role_valid"
             ),
         ]
         indexes = [

@@ -39,15 +39,27 @@ def registration_summary(session: Session) -> dict:
     """Counts by status, places left and revenue (sum of paid amounts) of one atelier: one query
     (plus one for the room when the session was loaded without it)."""
     totals = SessionAccess.objects.filter(session=session).aggregate(**_TOTALS)
-    capacity = session.room.capacity
     taken = totals["registered"] + totals["paid"]
-    return {**totals, "capacity": capacity, "places_left": max(capacity - taken, 0)}
+    return {**totals, "capacity": session.room.capacity, "places_left": places_left(session, taken)}
 
 
-def places_left(session: Session) -> int:
-    taken = SessionAccess.objects.filter(
-        session=session, status__in=(SessionAccess.Status.REGISTERED, SessionAccess.Status.PAID)
-    ).count()
+# --- places: the one statement of "places taken / left in an atelier" ---------------------------
+
+
+def places_taken(session: Session) -> int:
+    """Accesses holding a place (SessionAccess.PLACE_STATUSES): one query."""
+    return SessionAccess.objects.filter(session=session, status__in=SessionAccess.PLACE_STATUSES).count()
+
+
+def places_taken_annotation() -> Count:
+    """``places_taken`` for a queryset of sessions (sessions_for_event annotates a whole page with it)."""
+    return Count("accesses", filter=Q(accesses__status__in=SessionAccess.PLACE_STATUSES))
+
+
+def places_left(session: Session, taken: int | None = None) -> int:
+    """The room's capacity minus the places taken (``taken`` when already counted), never below 0."""
+    if taken is None:
+        taken = places_taken(session)
     return max(session.room.capacity - taken, 0)
 
 

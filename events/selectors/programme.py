@@ -1,8 +1,9 @@
 """Reads for rooms and sessions, scoped to one event first."""
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from events.models import Event, Participant, Room, Session, SessionAccess
+from events.selectors.ateliers import places_taken_annotation
 
 
 def rooms_for_event(event: Event) -> QuerySet[Room]:
@@ -11,12 +12,10 @@ def rooms_for_event(event: Event) -> QuerySet[Room]:
 
 
 def sessions_for_event(event: Event, *, viewer=None) -> QuerySet[Session]:
-    """Sessions with their room, the places taken (``registered_count``) and, for ``viewer``,
+    """Sessions with their room, the places taken (``places_taken``) and, for ``viewer``,
     the status of its own atelier access (``my_access_status``) — one query for a whole page."""
     sessions = (
-        Session.objects.filter(event=event)
-        .select_related("room")
-        .annotate(registered_count=Count("accesses", filter=~Q(accesses__status=SessionAccess.Status.CANCELLED)))
+        Session.objects.filter(event=event).select_related("room").annotate(places_taken=places_taken_annotation())
     )
     if viewer is not None and viewer.is_authenticated:
         mine = SessionAccess.objects.filter(

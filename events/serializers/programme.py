@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from events.models import Participant, Role, Room, Session, SessionAccess
+from events.selectors.ateliers import places_left
 from events.youtube import youtube_embed_url, youtube_video_id
 from makeplus.datetimes import SERIALIZER_FIELD_MAPPING
 
@@ -136,10 +137,7 @@ class SessionSerializer(serializers.ModelSerializer):
     def get_places_left(self, session) -> int | None:
         if session.session_type != Session.Type.ATELIER:
             return None
-        taken = getattr(session, "registered_count", None)
-        if taken is None:
-            taken = session.accesses.exclude(status=SessionAccess.Status.CANCELLED).count()
-        return max(session.room.capacity - taken, 0)
+        return places_left(session, getattr(session, "places_taken", None))
 
     @extend_schema_field(serializers.ChoiceField(choices=SessionAccess.Status.choices, allow_null=True))
     def get_my_access_status(self, session):

@@ -2,7 +2,6 @@
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from rest_framework import status
 
 from accounts.models import User, normalize_email
 from events.models import Event, Participant, Role, UserEventAssignment
@@ -57,7 +56,6 @@ def delete_event(*, event: Event, actor: User, confirm: bool = False) -> None:
         raise AppError(
             _("This event has members or data. Repeat with ?confirm=true to delete it with everything in it."),
             "event_has_data",
-            status_code=status.HTTP_409_CONFLICT,
         )
     _delete_files_on_commit([getattr(event, name) for name in EVENT_FILE_FIELDS])
     # Rooms PROTECT their sessions: the sessions go first, or the cascade from the event refuses (500).

@@ -32,9 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events.models import Participant, Session, SessionAccess
+from events.selectors.ateliers import places_left
 from makeplus.errors import AppError
-
-TAKEN_STATUSES = (SessionAccess.Status.REGISTERED, SessionAccess.Status.PAID)
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def _check_atelier(session: Session) -> None:
 def _check_open(session: Session) -> None:
     """Places are taken or given back only while the atelier has not ended or been cancelled."""
     if session.status in (Session.Status.CANCELLED, Session.Status.COMPLETED) or session.end_time <= timezone.now():
-        raise AppError(_("This atelier is closed (cancelled or over)."), "session_closed", status_code=409)
+        raise AppError(_("This atelier is closed (cancelled or over)."), "session_closed")
 
 
 def _check_same_event(session: Session, participant: Participant) -> None:
@@ -64,14 +63,10 @@ def _locked(session: Session) -> Session:
     return Session.objects.select_for_update(of=("self",)).select_related("room").get(pk=session.pk)
 
 
-def _places_taken(session: Session) -> int:
-    return SessionAccess.objects.filter(session=session, status__in=TAKEN_STATUSES).count()
-
-
 def _take_place(session: Session, access: SessionAccess | None, participant: Participant) -> SessionAccess:
     """Under the session lock: a new or reactivated ``registered`` access, if a place is left."""
-    if _places_taken(session) >= session.room.capacity:
-        raise AppError(_("This atelier is full."), "atelier_full", status_code=409)
+    if not places_left(session):
+        raise AppError(_("This atelier is full."), "atelier_full")
     if access is None:
         return SessionAccess.objects.create(session=session, participant=participant)
     access.status = SessionAccess.Status.REGISTERED
@@ -101,7 +96,7 @@ def register_for_session(*, session: Session, participant: Participant) -> Regis
         session = _locked(session)
         _check_open(session)
         access = _access(session, participant)
-        if access is not None and access.status in TAKEN_STATUSES:
+        if access is not None and access.status in SessionAccess.PLACE_STATUSES:
             return Registration(access=access, created=False)
         return Registration(access=_take_place(session, access, participant), created=True)
 
@@ -120,9 +115,9 @@ def unregister_from_session(*, session: Session, participant: Participant) -> Se
         _check_open(session)
         access = _access(session, participant)
         if access is None:
-            raise AppError(_("You are not registered for this atelier."), "not_registered", status_code=409)
+            raise AppError(_("You are not registered for this atelier."), "not_registered")
         if access.status == SessionAccess.Status.PAID:
-            raise AppError(_("This place is paid; ask the organisers to cancel it."), "already_paid", status_code=409)
+            raise AppError(_("This place is paid; ask the organisers to cancel it."), "already_paid")
         if access.status == SessionAccess.Status.REGISTERED:
             access.status = SessionAccess.Status.CANCELLED
             access.save(update_fields=["status", "updated_at"])
@@ -158,10 +153,10 @@ def record_payment(
     with transaction.atomic():
         session = _locked(session)
         if session.status == Session.Status.CANCELLED:
-            raise AppError(_("This atelier is cancelled."), "session_closed", status_code=409)
+            raise AppError(_("This atelier is cancelled."), "session_closed")
         access = _access(session, participant)
         if access is not None and access.status == SessionAccess.Status.PAID:
-            raise AppError(_("This place is already paid."), "already_paid", status_code=409)
+            raise AppError(_("This place is already paid."), "already_paid")
         created = access is None or access.status == SessionAccess.Status.CANCELLED
         if created:
             _check_open(session)

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from rest_framework import status
 
 from accounts.models import User, normalize_email
 from events import badges
@@ -211,7 +210,6 @@ def remove_participant(*, participant: Participant, actor: User | None) -> None:
         raise AppError(
             _("This participant has paid for ateliers; it cannot be removed."),
             "participant_has_payments",
-            status_code=status.HTTP_409_CONFLICT,
         )
     assignment = (
         UserEventAssignment.objects.select_for_update()

@@ -5,15 +5,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import status
-from rest_framework.exceptions import NotFound
 
 from events.models import Event, Room, Session
 from events.youtube import youtube_video_id
 from makeplus.errors import AppError
-
-CONFLICT = status.HTTP_409_CONFLICT
-
 
 # --- rooms ---------------------------------------------------------------------------------------
 
@@ -69,17 +64,14 @@ def delete_room(*, room: Room, actor) -> None:
     entry is seen below and no entry happens until the room is gone; a concurrent second
     delete finds no row (404) instead of counting the room out twice."""
     if not list(Room.objects.select_for_update(of=("self",)).filter(pk=room.pk).order_by().values_list("pk")):
-        raise NotFound()
+        raise AppError(_("Not found."), "not_found")
     if room.sessions.exists():
         raise AppError(
             _("This room has sessions; move or delete them, or deactivate the room."),
             "room_in_use",
-            status_code=CONFLICT,
         )
     if room.accesses.exists():
-        raise AppError(
-            _("This room has a door-scan history; deactivate it instead."), "room_in_use", status_code=CONFLICT
-        )
+        raise AppError(_("This room has a door-scan history; deactivate it instead."), "room_in_use")
     room.delete()
 
 
@@ -120,7 +112,7 @@ def ensure_room_free(session: Session) -> None:
         .exclude(pk=session.pk)
     )
     if overlapping.exists():
-        raise AppError(_("Another session takes place in this room at that time."), "room_busy", status_code=CONFLICT)
+        raise AppError(_("Another session takes place in this room at that time."), "room_busy")
 
 
 def lock_room(room_id) -> None:
@@ -137,9 +129,7 @@ def _save_session(session: Session) -> Session:
             session.save()
     except IntegrityError:
         # PostgreSQL's exclusion constraint: the last word if a writer slipped past the lock.
-        raise AppError(
-            _("Another session takes place in this room at that time."), "room_busy", status_code=CONFLICT
-        ) from None
+        raise AppError(_("Another session takes place in this room at that time."), "room_busy") from None
     return session
 
 
@@ -162,7 +152,6 @@ def delete_session(*, session: Session, actor) -> None:
         raise AppError(
             _("Participants are registered for this session; cancel it instead."),
             "session_has_registrations",
-            status_code=CONFLICT,
         )
     session.delete()
 
@@ -183,7 +172,6 @@ def change_session_status(*, session: Session, actor, to: str, reason: str = "")
             _("A %(current)s session cannot become %(target)s.")
             % {"current": session.get_status_display(), "target": Session.Status(to).label},
             "invalid_transition",
-            status_code=CONFLICT,
         )
     session.status = to
     fields = ["status", "updated_at"]

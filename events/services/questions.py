@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import NotFound
 
 from events.models import Participant, QuestionUpvote, Session, SessionAccess, SessionQuestion
 from makeplus.errors import AppError
@@ -37,15 +36,15 @@ def check_may_participate(*, session: Session, user) -> Participant:
     """The caller's badge in the session's event, if it may ask or vote on this session now."""
     badge = Participant.objects.filter(user=user, event_id=session.event_id).first()
     if badge is None:
-        raise AppError(_("You need a badge of this event to take part in the Q&A."), "no_badge", status_code=403)
+        raise AppError(_("You need a badge of this event to take part in the Q&A."), "no_badge")
     if session.status not in OPEN_STATUSES:
-        raise AppError(_("Questions are closed for this session."), "session_closed", status_code=409)
+        raise AppError(_("Questions are closed for this session."), "session_closed")
     if session.is_paid:
         paid = SessionAccess.objects.filter(
             session=session, participant=badge, status=SessionAccess.Status.PAID
         ).exists()
         if not paid:
-            raise AppError(_("This atelier is reserved to participants who paid."), "payment_required", status_code=403)
+            raise AppError(_("This atelier is reserved to participants who paid."), "payment_required")
     return badge
 
 
@@ -110,15 +109,15 @@ def set_question_hidden(*, question: SessionQuestion, actor, hidden: bool) -> Se
 def _update(question: SessionQuestion, **values) -> None:
     # One UPDATE; a question its author deleted meanwhile is a 404, not a crash.
     if not SessionQuestion.objects.filter(pk=question.pk).update(**values):
-        raise NotFound()
+        raise AppError(_("Not found."), "not_found")
 
 
 def delete_question(*, question: SessionQuestion, actor) -> None:
     if question.asked_by_id != actor.pk:
-        raise AppError(_("Only the author can delete this question."), "not_owner", status_code=403)
+        raise AppError(_("Only the author can delete this question."), "not_owner")
     with transaction.atomic():
         # Locked re-check: an answer written meanwhile keeps the question.
         locked = SessionQuestion.objects.select_for_update().get(pk=question.pk)
         if locked.answered_at is not None:
-            raise AppError(_("An answered question cannot be deleted."), "already_answered", status_code=409)
+            raise AppError(_("An answered question cannot be deleted."), "already_answered")
         locked.delete()

@@ -2,17 +2,14 @@
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from rest_framework import status
 
 from accounts.models import User
 from events.models import Room, RoomAssignment, UserEventAssignment
 from makeplus.errors import AppError
 
-CONFLICT = status.HTTP_409_CONFLICT
-
 
 def _overlap() -> AppError:
-    return AppError(_("This person already has a shift at that time."), "overlapping_assignment", status_code=CONFLICT)
+    return AppError(_("This person already has a shift at that time."), "overlapping_assignment")
 
 
 def check_assignment(assignment: RoomAssignment) -> None:

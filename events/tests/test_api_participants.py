@@ -562,12 +562,13 @@ def test_me_returns_own_badge_record(client_for, event_a, event_b, role):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("path", ["me/", "me/badge/", "me/badge/png/"])
-def test_me_without_a_badge_is_404_no_badge(member, event_a, role, path):
+def test_me_without_a_badge_is_403_no_badge(member, event_a, role, path):
+    # no_badge has one status (makeplus.errors): 403, as when registering for an atelier or asking a question.
     client, _ = member(role, event_a)
 
     response = client.get(f"/api/participants/{path}")
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert error_codes(response) == ["no_badge"]
     assert response["Content-Type"] == "application/json"
 
@@ -579,7 +580,7 @@ def test_me_is_the_badge_of_the_tokens_event(client_for, event_a, event_b):
 
     response = client_for(user, event_a).get("/api/participants/me/")
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert error_codes(response) == ["no_badge"]
 
 

@@ -50,7 +50,7 @@ class AtelierActionsMixin:
         assignment = current_assignment(self.request)
         badge = Participant.objects.filter(user=self.request.user, event=assignment.event).first()
         if badge is None:
-            raise AppError(_("You need a badge of this event to register for ateliers."), "no_badge", status_code=403)
+            raise AppError(_("You need a badge of this event to register for ateliers."), "no_badge")
         return badge
 
     def _access_response(self, access: SessionAccess, session, status_code=status.HTTP_200_OK) -> Response:

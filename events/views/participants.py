@@ -36,6 +36,7 @@ from events.services.participants import (
     remove_participant,
     update_participant,
 )
+from makeplus.errors import AppError
 from makeplus.openapi import ErrorResponse403Serializer
 
 # Who may fetch an event's public badge key: the people who scan at its doors.
@@ -151,7 +152,7 @@ class ParticipantViewSet(
     def _my_badge(self, request) -> Participant:
         participant = badge_of(user=request.user, event=current_assignment(request).event)
         if participant is None:
-            raise NotFound(_("You hold no badge in this event."), code="no_badge")
+            raise AppError(_("You hold no badge in this event."), "no_badge")
         return participant
 
     @extend_schema(responses={200: ParticipantSerializer})

@@ -6,12 +6,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from events.filters import SessionFilter
-from events.models import STAFF_ROLES, Role, Room, Session
+from events.models import Room, Session
 from events.permissions import (
-    IsEventMember,
     IsOrganizer,
     IsOrganizerOrOnDuty,
+    IsOrganizerOrOnDutyScanner,
     IsOrganizerOrReadOnly,
+    IsStaffOrOrganizer,
     current_assignment,
 )
 from events.selectors.access import door_for_scan
@@ -28,14 +29,6 @@ from events.serializers.staff import OnDutySerializer
 from events.services import programme as services
 from events.services import scanning
 from events.views.ateliers import AtelierActionsMixin
-
-
-class IsStaffOrOrganizer(IsEventMember):
-    roles = (Role.ORGANISATEUR, *STAFF_ROLES)
-
-
-class IsOrganizerOrOnDutyScanner(IsOrganizerOrOnDuty):
-    roles = (Role.ORGANISATEUR, *STAFF_ROLES)
 
 
 class EventScopedMixin:

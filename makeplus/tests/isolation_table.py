@@ -262,15 +262,15 @@ TABLE: list[Op] = [
     ),
     Op("DELETE", "/api/participants/{id}/", "participant", a=ORGANISER(204), b=ORGANISER(404)),
     Op("GET", "/api/participants/{id}/badge/png/", "participant", a=ORGANISER(200), b=ORGANISER(404)),
-    # The caller's own badge: organisateurs and staff hold none (404 no_badge).
-    Op("GET", "/api/participants/me/", None, a=S(404, 404, 404, 200, 200), b=S(404, 404, 404, 200, 200)),
-    Op("GET", "/api/participants/me/badge/", None, a=S(404, 404, 404, 200, 200), b=S(404, 404, 404, 200, 200)),
+    # The caller's own badge: organisateurs and staff hold none (403 no_badge).
+    Op("GET", "/api/participants/me/", None, a=S(403, 403, 403, 200, 200), b=S(403, 403, 403, 200, 200)),
+    Op("GET", "/api/participants/me/badge/", None, a=S(403, 403, 403, 200, 200), b=S(403, 403, 403, 200, 200)),
     Op(
         "GET",
         "/api/participants/me/badge/png/",
         None,
-        a=S(404, 404, 404, 200, 200),
-        b=S(404, 404, 404, 200, 200),
+        a=S(403, 403, 403, 200, 200),
+        b=S(403, 403, 403, 200, 200),
     ),
     Op(
         "POST",

@@ -27,7 +27,7 @@ from rest_framework.test import APIClient
 from conftest import error_codes
 from events.models import Role, Room
 from events.tests.pdfs import pdf_bytes, pdf_upload
-from makeplus.errors import handler500
+from makeplus.error_handling import handler500
 from makeplus.uploads import GeneratedName
 
 pytestmark = pytest.mark.django_db

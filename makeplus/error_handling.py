@@ -1,0 +1,102 @@
+"""One error format for the whole API, and the HTTP status of every error code.
+
+Every 4xx/5xx is shaped by drf-standardized-errors:
+``{"type": "validation_error|client_error|server_error",
+   "errors": [{"code": "<stable code>", "detail": "<localised text>", "attr": "<field>|null"}]}``.
+Services raise :class:`makeplus.errors.AppError`; here it becomes a response with the status its
+code has in the one registry (``makeplus.errors.CODES_BY_STATUS``), and so does any DRF error
+carrying one of those codes. This module also covers what happens outside DRF views (unknown
+routes, crashes).
+"""
+
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
+from drf_standardized_errors.formatter import ExceptionFormatter
+from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
+from rest_framework import exceptions
+from rest_framework.serializers import as_serializer_error
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+from makeplus.errors import STATUS_OF, AppError, status_of
+
+
+def api_error(message, code: str) -> exceptions.APIException:
+    """An APIException answering with ``code``'s one status (makeplus.errors)."""
+    error = exceptions.APIException(detail=message, code=code)
+    error.status_code = status_of(code)
+    return error
+
+
+class ExceptionHandler(BaseExceptionHandler):
+    def convert_known_exceptions(self, exc):
+        if isinstance(exc, AppError):
+            return api_error(exc.message, exc.code)
+        if isinstance(exc, DjangoValidationError):
+            # Model-level rules (full_clean, validators) are client errors, not crashes.
+            return exceptions.ValidationError(as_serializer_error(exc))
+        if isinstance(exc, ObjectDoesNotExist):
+            return exceptions.NotFound()
+        if isinstance(exc, InvalidToken):
+            # simplejwt puts a dict in `detail`; keep one flat error with its code.
+            return exceptions.AuthenticationFailed(_("Token is invalid or expired"), code="token_not_valid")
+        if isinstance(exc, exceptions.AuthenticationFailed) and isinstance(exc.detail, dict) and "code" in exc.detail:
+            # Same for its other refusals ("Bearer" without a token: bad_authorization_header). A token
+            # whose account was deleted is just an invalid token (user_not_found is ours: an unknown email).
+            code = str(exc.detail["code"])
+            if code == "user_not_found":
+                return exceptions.AuthenticationFailed(_("Token is invalid or expired"), code="token_not_valid")
+            return exceptions.AuthenticationFailed(str(exc.detail.get("detail", "")), code=code)
+        if isinstance(exc, RequestDataTooBig):
+            # Django's body limits, met while DRF parses request.data: the client's fault, not a crash.
+            return AppError(_("The request is too large."), "request_too_large")
+        if isinstance(exc, SuspiciousOperation):  # too many fields or files, malformed multipart...
+            return exceptions.ParseError(_("Bad request."), code="bad_request")
+        exc = super().convert_known_exceptions(exc)
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        if isinstance(code, str) and code in STATUS_OF and exc.status_code != STATUS_OF[code]:
+            # One status per code, whichever exception class carried it.
+            return api_error(exc.detail, code)
+        return exc
+
+
+def _error_response(exc: exceptions.APIException) -> JsonResponse:
+    data = ExceptionFormatter(exc, {}, exc).run()
+    return JsonResponse(data, status=exc.status_code, json_dumps_params={"ensure_ascii": False})
+
+
+def _is_api(request) -> bool:
+    # The admin keeps Django's HTML pages; API clients always get JSON.
+    return request.path.startswith("/api/")
+
+
+@csrf_exempt  # any method may reach an unknown route: a POST gets this 404, not the CSRF failure page
+def not_found(request, *args, **kwargs):
+    return _error_response(exceptions.NotFound(_("No such endpoint."), code="not_found"))
+
+
+def handler404(request, exception=None):
+    if not _is_api(request):
+        return defaults.page_not_found(request, exception)
+    return not_found(request)
+
+
+def handler500(request):
+    if not _is_api(request):
+        return defaults.server_error(request)
+    return _error_response(exceptions.APIException(_("Server error."), code="error"))
+
+
+def handler400(request, exception=None):
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    return _error_response(exceptions.ParseError(_("Bad request."), code="bad_request"))
+
+
+def handler403(request, exception=None):
+    if not _is_api(request):
+        return defaults.permission_denied(request, exception)
+    return _error_response(exceptions.PermissionDenied())
