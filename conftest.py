@@ -1,10 +1,14 @@
 import threading
+from typing import NamedTuple
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from accounts.tests.factories import UserFactory
 
 DEFAULT_PASSWORD = "makeplus2025"
@@ -31,6 +35,31 @@ def run_together(jobs) -> tuple[list, list]:
     for thread in threads:
         thread.join()
     return results, errors
+
+
+def outcomes_of(jobs) -> list[str]:
+    """run_together, then what each job came to: "ok", or the code of the AppError it raised (any other
+    exception fails the test). In no particular order: tests compare them sorted."""
+    from makeplus.errors import AppError
+
+    results, errors = run_together(jobs)
+    assert [error for error in errors if not isinstance(error, AppError)] == []
+    return ["ok"] * (len(results) - len(errors)) + [error.get_codes() for error in errors]
+
+
+def assert_same_queries(fetch, add_rows, *, expected: int | None = None) -> tuple:
+    """The query count of a list does not grow with its rows: runs fetch() (the test has made one row),
+    add_rows(), fetch() again, and asserts both took the same number of queries, equal to `expected`
+    when given. Returns the two results of fetch() for the test's assertions on them."""
+    with CaptureQueriesContext(connection) as one:
+        first = fetch()
+    add_rows()
+    with CaptureQueriesContext(connection) as many:
+        second = fetch()
+    sql = "\n".join(query["sql"] for query in many)
+    assert len(one) == len(many), f"{len(one)} queries with one row, {len(many)} with many:\n{sql}"
+    assert expected in (None, len(many)), f"{len(many)} queries, not {expected}:\n{sql}"
+    return first, second
 
 
 def error_codes(response) -> list[str]:
@@ -96,16 +125,45 @@ def client_for():
     return _client
 
 
+class Member(NamedTuple):
+    """A member of an event as tests use it: a client signed in as `user` (unpacks as a pair)."""
+
+    client: APIClient | Client
+    user: User
+
+
 @pytest.fixture
 def member(db, client_for):
-    """member(role, event) -> (client with that event selected, user): a new user holding `role` in `event`."""
-    from events.tests.factories import AssignmentFactory
+    """member(role, event, badge=False) -> Member(client with that event selected, user): a new user holding
+    `role` in `event`; with badge=True the user also holds a badge of the event (made by badge_holder)."""
+    from events.tests.factories import AssignmentFactory, badge_holder
 
-    def _member(role, event):
-        assignment = AssignmentFactory(role=role, event=event)
-        return client_for(assignment.user, event, role), assignment.user
+    def _member(role, event, *, badge=False):
+        user = badge_holder(event, role=role).user if badge else AssignmentFactory(role=role, event=event).user
+        return Member(client_for(user, event, role), user)
 
     return _member
+
+
+@pytest.fixture
+def organisateur(member, event_a):
+    """Member(client, user): an organisateur of event A, with event A selected (API)."""
+    from events.roles import Role
+
+    return member(Role.ORGANISATEUR, event_a)
+
+
+@pytest.fixture
+def organisateur_admin(event_a):
+    """Member(client, user): a staff user, organisateur of event A, signed in to the Django admin."""
+    from events.roles import Role
+    from events.tests.factories import AssignmentFactory
+
+    user = UserFactory(is_staff=True)
+    AssignmentFactory(user=user, event=event_a, role=Role.ORGANISATEUR)
+    client = Client()
+    client.force_login(user)
+    return Member(client, user)
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from annonces.serializers import (
     ReadReceiptSerializer,
     UnreadCountSerializer,
 )
-from events.permissions import IsEventMember, IsOrganizerOrReadOnly, current_assignment
-from events.views.programme import EventScopedMixin
+from events.permissions import MEMBERS, READ_MEMBERS_WRITE_ORGANISER, EventRolePermission
+from events.scoping import EventScoped
 
 
-class AnnonceViewSet(EventScopedMixin, viewsets.ModelViewSet):
+class AnnonceViewSet(EventScoped, viewsets.ModelViewSet):
     """Annonces of the current event.
 
     Organisateurs create them and see all of them (scheduled, published, expired) with read
@@ -30,18 +30,19 @@ class AnnonceViewSet(EventScopedMixin, viewsets.ModelViewSet):
     merging a PATCH with the stored values).
     """
 
+    queryset = Annonce.objects.none()
     serializer_class = AnnonceSerializer
-    permission_classes = [IsOrganizerOrReadOnly, IsAnnonceOwner]
+    permission_classes = [EventRolePermission, IsAnnonceOwner]
+    # Any member marks what it reads (the action ``read`` is a POST: the "read" rule is also its rule).
+    event_roles = {**READ_MEMBERS_WRITE_ORGANISER, "read": MEMBERS, "read_all": MEMBERS, "unread_count": MEMBERS}
     filterset_class = AnnonceFilter
     search_fields = ["title", "content"]
     ordering_fields = ["publish_at", "expires_at", "created_at", "updated_at", "title"]
     ordering = ["-is_pinned", "-publish_at", "-created_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Annonce.objects.none()
-        return selectors.annonces_for_member(current_assignment(self.request))
+    def scoped_queryset(self, assignment):
+        return selectors.annonces_for_member(assignment)
 
     def perform_create(self, serializer):
         serializer.instance = services.create_annonce(
@@ -57,26 +58,24 @@ class AnnonceViewSet(EventScopedMixin, viewsets.ModelViewSet):
         services.delete_annonce(annonce=instance, actor=self.request.user)
 
     @extend_schema(request=None, responses={200: ReadReceiptSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsEventMember])
+    @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         """Mark this annonce read (idempotent: the first read time is kept)."""
         receipt = services.mark_read(annonce=self.get_object(), user=request.user)
-        unread = selectors.unread_count(current_assignment(request))
+        unread = selectors.unread_count(self.assignment)
         data = {"annonce_id": receipt.annonce_id, "read_at": receipt.read_at, "unread_count": unread}
         return Response(ReadReceiptSerializer(data).data)
 
     @extend_schema(request=None, responses={200: ReadAllSerializer})
-    @action(detail=False, methods=["post"], permission_classes=[IsEventMember])
+    @action(detail=False, methods=["post"])
     def read_all(self, request):
         """Mark every annonce you can see now read."""
-        assignment = current_assignment(request)
+        assignment = self.assignment
         marked = services.mark_all_read(assignment=assignment)
         return Response(ReadAllSerializer({"marked": marked, "unread_count": selectors.unread_count(assignment)}).data)
 
     @extend_schema(responses={200: UnreadCountSerializer}, filters=False)
-    @action(detail=False, methods=["get"], permission_classes=[IsEventMember])
+    @action(detail=False, methods=["get"])
     def unread_count(self, request):
         """How many annonces you can see now and have not read (one cheap query)."""
-        return Response(
-            UnreadCountSerializer({"unread_count": selectors.unread_count(current_assignment(request))}).data
-        )
+        return Response(UnreadCountSerializer({"unread_count": selectors.unread_count(self.assignment)}).data)

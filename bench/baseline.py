@@ -29,7 +29,6 @@ import binascii
 import json
 import struct
 import uuid
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.http import HttpResponseBadRequest, JsonResponse
@@ -37,7 +36,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-_ALGIERS = ZoneInfo("Africa/Algiers")
+from events.calendar import event_today, event_zone
+
 _PREFIX = "MP1."
 _BODY = struct.Struct(">B16sQI")  # format, event uuid, participant id, badge version (events/badges.py)
 _PAYLOAD_BYTES = _BODY.size + 64
@@ -144,7 +144,7 @@ def _decide(cursor, room_id: uuid.UUID, body: dict, now) -> dict:
         [person and person[0], badge_input, room_id, direction, status, reason, already_inside, now, now, nonce],
     )
     access_id = cursor.fetchone()[0]
-    local = now.astimezone(_ALGIERS)
+    local = now.astimezone(event_zone())
     cursor.execute(_COUNT, [room_id, local.date(), local.hour, status, reason])
     return {
         "status": status,
@@ -280,7 +280,7 @@ def statistics(request, event_id):
             JOIN events_room r ON r.id = c.room_id
             WHERE r.event_id = %s AND c.day = %s
             GROUP BY c.status, c.denial_reason""",
-            [event_id, timezone.localdate(timezone=_ALGIERS)],
+            [event_id, event_today()],
         )
         questions = _rows(cursor, _QUESTIONS, [event_id])
     return JsonResponse(

@@ -95,9 +95,9 @@ def _tune(event, rooms, restricted, organisateur, members, rng) -> None:
 
 def prepare(*, readers: int) -> dict:
     from accounts.services import issue_tokens
+    from events.calendar import event_day_bounds, event_today
     from events.models import Event, Participant, Role, Room, RoomAccess, RoomAssignment, Session
-    from events.seed_scale import GENERATED_BY
-    from events.selectors.access import algiers_today, day_bounds
+    from seeds.scale import GENERATED_BY
 
     rng = random.Random(11)
     event = Event.objects.get(metadata__generated_by=GENERATED_BY)
@@ -124,11 +124,11 @@ def prepare(*, readers: int) -> dict:
     def token(user, role) -> str:
         return issue_tokens(user=user, event_id=event.pk, role=role)["access"]
 
-    start, end = day_bounds()
+    start, end = event_day_bounds(event)
     log = RoomAccess.objects.filter(room__event=event)
     return {
         "event": str(event.pk),
-        "today": algiers_today().isoformat(),
+        "today": event_today(event).isoformat(),
         "organisateur": {"token": token(organisateur, Role.ORGANISATEUR), "user": organisateur.pk},
         "readers": [
             {"token": token(m.user, Role.PARTICIPANT), "user": m.user.pk, "role": Role.PARTICIPANT}

@@ -206,13 +206,16 @@ def empty_rooms(pg: str, database: str) -> None:
 
 
 def log_all_today(pg: str, database: str) -> tuple[int, float]:
-    """Move every door-log row to today (Algiers), keeping its time of day: the worst case for the
-    statistics, which count today's scans (as a one-day event whose whole log is today's). The seed
+    """Move every door-log row to today at the event (events/calendar.py), keeping its time of day: the
+    worst case for the statistics, which count today's scans (as a one-day event whose whole log is
+    today's). The seed
     spreads the log over the event's days up to now, so without this the share of it that is
     today's depends on the hour of the run. Then the counters are recounted from the moved log (the statistics
     read them). Returns (rows today, seconds taken, recount included)."""
+    from events.calendar import event_zone
+
     started = time.perf_counter()
-    zone = "Africa/Algiers"
+    zone = str(event_zone())
     pg_execute(
         pg,
         f"UPDATE events_roomaccess SET scanned_at = (((now() AT TIME ZONE '{zone}')::date "

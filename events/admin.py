@@ -22,12 +22,12 @@ from events.admin_scoping import (
     forget_organised_events,
 )
 from events.models import Event, Role, UserEventAssignment
+from events.roles import TEAM
 from makeplus.admin_csv import export_as_csv
 
-# Roles shown and edited in the event page's inline: the team. Participants and exposants
-# can number thousands (too many rows for one form, past DATA_UPLOAD_MAX_NUMBER_FIELDS);
+# The event page's inline shows and edits the team (events.roles.TEAM) only. Participants and
+# exposants can number thousands (too many rows for one form, past DATA_UPLOAD_MAX_NUMBER_FIELDS);
 # they are managed in the assignment list, which the event page links to.
-TEAM_ROLES = (Role.ORGANISATEUR, Role.GESTIONNAIRE_DES_SALLES, Role.CONTROLLEUR_DES_BADGES)
 
 
 class UserByEmailField(forms.ModelChoiceField):
@@ -82,7 +82,7 @@ class AssignmentForm(forms.ModelForm):
 class TeamAssignmentForm(AssignmentForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [(role.value, role.label) for role in TEAM_ROLES]
+        self.fields["role"].choices = [(role.value, role.label) for role in TEAM]
 
 
 def save_assignment(request, obj: UserEventAssignment, *, change: bool) -> None:
@@ -105,7 +105,7 @@ class TeamInline(OrganisateurScopedInline, admin.TabularInline):
     verbose_name_plural = _("team (organisateurs, room managers, badge controllers)")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(role__in=TEAM_ROLES).select_related("user", "assigned_by")
+        return super().get_queryset(request).filter(role__in=TEAM).select_related("user", "assigned_by")
 
 
 @admin.register(Event)

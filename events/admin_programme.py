@@ -42,7 +42,7 @@ class SessionAdminForm(forms.ModelForm):
             check_session_rules(session)
             ensure_room_free(session)
         except AppError as exc:
-            raise ValidationError(str(exc.detail), code=exc.get_codes()) from None
+            raise ValidationError(str(exc.message), code=exc.get_codes()) from None
         return cleaned
 
 
@@ -103,7 +103,7 @@ class RoomAssignmentAdminForm(forms.ModelForm):
         try:
             check_assignment(shift)
         except AppError as exc:
-            raise ValidationError(str(exc.detail), code=exc.get_codes()) from None
+            raise ValidationError(str(exc.message), code=exc.get_codes()) from None
         return cleaned
 
 

@@ -154,7 +154,7 @@ class ServiceErrorsAsMessages:
             with transaction.atomic():
                 return view(request, *args, **kwargs)
         except AppError as exc:
-            self.message_user(request, str(exc.detail), messages.ERROR)
+            self.message_user(request, str(exc.message), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def changeform_view(self, request, *args, **kwargs):

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef
 
-from events.models import Event, EventBadgeKey, Participant
+from events.models import Event, EventBadgeKey, Participant, RoomAccess
 from events.models.participants import BADGE_ALPHABET, BADGE_ID_LENGTH, normalize_badge_id
 
 ALGORITHM = "Ed25519"
@@ -59,10 +59,10 @@ PAYLOAD_FORMAT = (
     "this event's id; revocation (a re-issued badge) is known only to the server."
 )
 
-# Reasons a badge is refused, in the order they are decided (first one wins).
-INVALID_BADGE = "invalid_badge"  # unreadable, bad signature, unknown participant
-REVOKED = "revoked"  # a valid code of an older badge version (the badge was re-issued)
-WRONG_EVENT = "wrong_event"  # a genuine badge of another event
+# Why a badge is refused: the door's first three reasons, decided in this order (the first one wins):
+# INVALID_BADGE (unreadable, bad signature, unknown holder), REVOKED (a genuine code of an older badge
+# version: the badge was re-issued), WRONG_EVENT (a genuine badge of another event).
+Reason = RoomAccess.Reason
 
 # Printed badges: error correction M (15 %) keeps the QR at version 6 for our payload.
 QR_ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
@@ -182,7 +182,7 @@ def sign_badge(participant: Participant) -> str:
 
 def _holders():
     """Badge holders with their account, in one query (the door scan reads its holder in its own
-    statement, locked: events/services/scanning.py)."""
+    statement, locked: events/sql/access.py)."""
     return Participant.objects.select_related("user").order_by()
 
 
@@ -190,7 +190,7 @@ def verify_badge(qr_code: str, *, event: Event) -> BadgeCheck:
     """Check a scanned QR code against ``event``: one query (participant, user, signing key)."""
     payload = parse_badge(qr_code)
     if payload is None:
-        return BadgeCheck(INVALID_BADGE)
+        return BadgeCheck(Reason.INVALID_BADGE)
     # The signing key comes as a column of the holder's row (the public half only), not through the
     # Event row: the caller's event is the one that counts, loading another copy of it costs for nothing.
     participant = (
@@ -206,20 +206,20 @@ def judge_badge(payload: BadgePayload, participant: Participant | None, public_k
     """The verdict on a decoded QR code, given the holder it names (None: no such badge holder in the
     event it names) and that event's public key (None: nothing was ever signed for it)."""
     if participant is None or public_key is None:
-        return BadgeCheck(INVALID_BADGE, badge_version=payload.badge_version)
+        return BadgeCheck(Reason.INVALID_BADGE, badge_version=payload.badge_version)
     try:
         Ed25519PublicKey.from_public_bytes(bytes(public_key)).verify(payload.signature, payload.body)
     except InvalidSignature:
-        return BadgeCheck(INVALID_BADGE, badge_version=payload.badge_version)
+        return BadgeCheck(Reason.INVALID_BADGE, badge_version=payload.badge_version)
     same_event = participant.event_id == event.pk
     if same_event:
         participant.event = event  # the caller's instance: no query for it later
     if payload.badge_version != participant.badge_version:
         # A newer version than the current one was never issued: not ours.
-        reason = REVOKED if payload.badge_version < participant.badge_version else INVALID_BADGE
+        reason = Reason.REVOKED if payload.badge_version < participant.badge_version else Reason.INVALID_BADGE
         return BadgeCheck(reason, participant if same_event else None, payload.badge_version)
     if not same_event:
-        return BadgeCheck(WRONG_EVENT, badge_version=payload.badge_version)
+        return BadgeCheck(Reason.WRONG_EVENT, badge_version=payload.badge_version)
     return BadgeCheck(None, participant, payload.badge_version)
 
 
@@ -234,9 +234,9 @@ def typed_badge_id(badge_id: str | None) -> str | None:
 def judge_typed_badge(participant: Participant | None, *, event: Event) -> BadgeCheck:
     """The verdict on a typed badge id, given the holder of that id in any event (None: nobody)."""
     if participant is None:
-        return BadgeCheck(INVALID_BADGE, method="badge_id")
+        return BadgeCheck(Reason.INVALID_BADGE, method="badge_id")
     if participant.event_id != event.pk:
-        return BadgeCheck(WRONG_EVENT, method="badge_id")
+        return BadgeCheck(Reason.WRONG_EVENT, method="badge_id")
     participant.event = event
     return BadgeCheck(None, participant, participant.badge_version, method="badge_id")
 
@@ -247,7 +247,7 @@ def find_badge(*, event: Event, qr_code: str | None = None, badge_id: str | None
         return verify_badge(qr_code, event=event)
     typed = typed_badge_id(badge_id)
     if typed is None:
-        return BadgeCheck(INVALID_BADGE, method="badge_id")
+        return BadgeCheck(Reason.INVALID_BADGE, method="badge_id")
     return judge_typed_badge(_holders().filter(badge_id=typed).first(), event=event)
 
 

@@ -1,150 +1,231 @@
-"""Denormalised counters, each changed in the transaction that changes its source rows and rebuilt
-from them by ``manage.py recount`` (which paths writing source rows in bulk must call):
+"""Every denormalised counter, registered once in :data:`COUNTERS`: what it counts, how to rebuild it
+for some events, how to list the drifted ones. ``manage.py recount`` rebuilds them all and
+``recount --check`` names each one that disagrees with its source rows.
 
-* ``Event.total_*``: :func:`bump` (an atomic ``F()`` update, called from signals.py); :func:`recount_events`;
-* ``Room.current_participants``: the door scan (events/services/scanning.py); :func:`recount_rooms`;
-* ``RoomScanCount``: :func:`count_scan` (the door scan); :func:`recount_scan_counts`.
+A counter changes only in the transaction that writes its source rows, never read-modify-write:
+
+* a count of rows (:class:`RowCount`) with :func:`bump`, an atomic ``F()`` update;
+* the door-scan counts (``RoomScanCount``) with :func:`count_scan`, one upsert.
+
+Paths writing source rows in bulk (``bulk_create``, ``update()``, raw SQL) bypass those and call the
+recount of what they touched (``recount_events``, ``recount_rooms``, ``recount_scan_counts``...).
+A recount assumes nobody writes those rows meanwhile: a change committed between its count and its
+write would be lost until the next recount.
 """
 
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connection, transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
+from django.utils import timezone
 
-from events.models import Event
+from events.calendar import event_zone
+from events.models import Participant, RoomAccess, RoomScanCount
+from makeplus.rows import db_value
 
 
 @dataclass(frozen=True)
-class Counter:
-    field: str  # the Event column
-    model: str  # the source rows ("app.Model", with an `event` foreign key)
-    where: dict = field(default_factory=dict)  # which source rows count
+class RowCount:
+    """``model.field`` is the number of ``source`` rows whose foreign key ``link`` points at the row
+    and that match ``where``."""
+
+    model: str  # "app.Model" holding the counter
+    field: str
+    source: str  # "app.Model" of the counted rows
+    link: str  # the counted rows' foreign key to ``model``
+    kept_by: str  # where the F() updates are
+    unit: str  # what `recount --check` lists when it drifts
+    where: tuple = ()  # (field, value) pairs the counted rows match
+    event: str = "pk"  # ``model``'s path to its event's id (to recount some events only)
+    touch: tuple = ()  # timestamps a recount moves on the rows it corrects (clients poll them)
 
     @property
-    def source(self):
-        return apps.get_model(self.model)
+    def name(self) -> str:
+        return f"{self.model.split('.')[1]}.{self.field}"
 
-    def counts(self, instance) -> bool:
-        return all(getattr(instance, name) == value for name, value in self.where.items())
+    @property
+    def counts(self) -> str:
+        rule = ", ".join(f"{name}={value}" for name, value in self.where)
+        return f"{self.source} rows by {self.link}" + (f" with {rule}" if rule else "")
+
+    def feeds(self, row) -> bool:
+        """Whether a ``source`` instance counts here (by ``where``; the signals of the event totals)."""
+        return all(getattr(row, name) == value for name, value in self.where)
+
+    def real(self) -> Coalesce:
+        """The counter as its source rows say, for each row of ``model`` (a correlated subquery)."""
+        counted = (
+            apps.get_model(self.source)
+            .objects.filter(**{self.link: OuterRef("pk")}, **dict(self.where))
+            .order_by()
+            .values(self.link)
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+    def recount(self, event_ids=None) -> int:
+        return _recount([self], event_ids)
+
+    def drifted(self) -> list:
+        return _drifted([self])
 
 
-COUNTERS = (
-    Counter("total_rooms", "events.Room"),
-    Counter("total_participants", "events.Participant", {"kind": "participant"}),
-    Counter("total_exhibitors", "events.Participant", {"kind": "exposant"}),
+class ScanCounts:
+    """``RoomScanCount``: door decisions per room, day and hour at the event, status and reason."""
+
+    name = "RoomScanCount.count"
+    counts = "events.RoomAccess rows (door decisions, occupancy resets left out) by room, day, hour, status, reason"
+    kept_by = "count_scan, called by the door scan (events/services/access.py)"
+    unit = "room(s) door-scan counts"
+
+    def recount(self, event_ids=None) -> int:
+        return recount_scan_counts(event_ids)
+
+    def drifted(self) -> list:
+        return scan_counts_disagreeing()
+
+
+# --- the registry -------------------------------------------------------------------------------
+
+_TOTAL = {"model": "events.Event", "link": "event", "kept_by": "events/signals.py", "unit": "event(s)"}
+_BADGES = {"source": "events.Participant", **_TOTAL}
+EVENT_TOTALS = (
+    RowCount(field="total_rooms", source="events.Room", **_TOTAL),
+    RowCount(field="total_participants", where=(("kind", Participant.Kind.PARTICIPANT),), **_BADGES),
+    RowCount(field="total_exhibitors", where=(("kind", Participant.Kind.EXPOSANT),), **_BADGES),
 )
+ROOM_OCCUPANCY = RowCount(
+    model="events.Room",
+    field="current_participants",
+    source="events.Participant",
+    link="current_room",
+    kept_by="the door scan and the occupancy reset (events/services/access.py)",
+    unit="room(s)",
+    event="event_id",
+)
+UPVOTES = RowCount(
+    model="events.SessionQuestion",
+    field="upvote_count",
+    source="events.QuestionUpvote",
+    link="question",
+    kept_by="toggle_upvote (events/services/questions.py)",
+    unit="question(s)",
+    event="session__event_id",
+    touch=("updated_at",),  # ?since= polling sees a corrected count
+)
+SCAN_COUNTS = ScanCounts()
+
+COUNTERS = (*EVENT_TOTALS, ROOM_OCCUPANCY, SCAN_COUNTS, UPVOTES)
+
+_BUMPED = {(counter.model.lower(), counter.field) for counter in COUNTERS if isinstance(counter, RowCount)}
 
 
-def counters_for(model) -> list[Counter]:
-    label = model._meta.label
-    return [c for c in COUNTERS if c.model == label]
+def bump(rows: QuerySet, field: str, delta: int, **also) -> int:
+    """The one way to change a counted row: ``field += delta`` on ``rows`` in one atomic UPDATE (with
+    ``also``, other columns of the same UPDATE), in the caller's transaction. Returns the rows changed."""
+    if (rows.model._meta.label_lower, field) not in _BUMPED:
+        raise ValueError(f"{rows.model._meta.label}.{field} is not a registered counter (events/counters.py).")
+    return rows.update(**{field: F(field) + delta}, **also)
 
 
-def bump(event_id, field_name: str, delta: int) -> None:
-    Event.objects.filter(pk=event_id).update(**{field_name: F(field_name) + delta})
+# --- counts of rows -----------------------------------------------------------------------------
 
 
-def _count(counter: Counter):
-    rows = (
-        counter.source.objects.filter(event=OuterRef("pk"), **counter.where)
-        .order_by()
-        .values("event")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+def _scope(counters, event_ids) -> QuerySet:
+    rows = apps.get_model(counters[0].model).objects.all()
+    return rows if event_ids is None else rows.filter(**{f"{counters[0].event}__in": list(event_ids)})
+
+
+def _disagreeing(counters, rows: QuerySet) -> QuerySet:
+    """``rows`` where one of ``counters`` (all of one model) differs from its source rows."""
+    mismatch = Q()
+    for counter in counters:
+        mismatch |= ~Q(**{counter.field: F(f"real_{counter.field}")})
+    return rows.annotate(**{f"real_{counter.field}": counter.real() for counter in counters}).filter(mismatch)
+
+
+def _recount(counters, event_ids=None) -> int:
+    """Rebuild ``counters`` (all of one model) from their source rows where they drifted, in one UPDATE;
+    returns the rows corrected."""
+    rows = _scope(counters, event_ids)
+    wrong = rows.filter(pk__in=_disagreeing(counters, rows).values("pk"))
+    now = timezone.now()
+    touched = {name: now for counter in counters for name in counter.touch}
+    return wrong.update(**{counter.field: counter.real() for counter in counters}, **touched)
+
+
+def _drifted(counters) -> list:
+    return list(_disagreeing(counters, _scope(counters, None)).order_by("pk").values_list("pk", flat=True))
 
 
 def recount_events(event_ids=None) -> int:
-    """Rebuild every counter from its source rows in one UPDATE; returns the events touched."""
-    events = Event.objects.all() if event_ids is None else Event.objects.filter(pk__in=list(event_ids))
-    return events.update(**{c.field: _count(c) for c in COUNTERS})
+    """Rebuild the event totals of these events (default all); returns the events corrected."""
+    return _recount(EVENT_TOTALS, event_ids)
 
 
 def counters_disagreeing() -> list:
-    """Events whose stored counters differ from their source rows (tests and `recount --check`)."""
-    annotations = {f"real_{c.field}": _count(c) for c in COUNTERS}
-    mismatch = Q()
-    for c in COUNTERS:
-        mismatch |= ~Q(**{c.field: F(f"real_{c.field}")})
-    return list(Event.objects.annotate(**annotations).filter(mismatch).values_list("pk", flat=True))
-
-
-def _present():
-    rows = (
-        apps.get_model("events.Participant")
-        .objects.filter(current_room=OuterRef("pk"))
-        .order_by()
-        .values("current_room")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+    """Events whose totals differ from their source rows."""
+    return _drifted(EVENT_TOTALS)
 
 
 def recount_rooms(event_ids=None) -> int:
-    """Room.current_participants = the participants whose current_room it is (door scans keep it)."""
-    rooms = apps.get_model("events.Room").objects.all()
-    if event_ids is not None:
-        rooms = rooms.filter(event_id__in=list(event_ids))
-    return rooms.update(current_participants=_present())
+    """Room.current_participants = the participants whose current_room it is; returns the rooms corrected."""
+    return ROOM_OCCUPANCY.recount(event_ids)
 
 
 def rooms_disagreeing() -> list:
-    Room = apps.get_model("events.Room")
-    return list(
-        Room.objects.annotate(real=_present()).exclude(current_participants=F("real")).values_list("pk", flat=True)
-    )
+    return ROOM_OCCUPANCY.drifted()
 
 
-# --- door scans per room, Algiers day and hour, status and reason (RoomScanCount) -----------------
+def recount_upvotes(event_ids=None) -> int:
+    return UPVOTES.recount(event_ids)
 
 
-@cache  # built on first use, when the models and the database are ready
-def _count_scan_statement() -> tuple:
-    from events.models import RoomScanCount
-    from events.selectors.access import ALGIERS
+def upvotes_disagreeing() -> list:
+    return UPVOTES.drifted()
 
-    qn, meta = connection.ops.quote_name, RoomScanCount._meta
-    key = [qn(meta.get_field(name).column) for name in ("room", "day", "hour", "status", "denial_reason")]
-    count, name = qn(meta.get_field("count").column), qn(meta.db_table)
-    sql = (
-        f"INSERT INTO {name} ({', '.join(key)}, {count}) VALUES (%s, %s, %s, %s, %s, 1) "
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {count} = {name}.{count} + 1"
-    )
-    return sql, meta.get_field("room"), ALGIERS
+
+# --- door scans per room, day and hour at the event, status and reason (RoomScanCount) -----------
+
+# One door decision more in its counter row: created at 1, or incremented in place. Its ORM twin is the
+# recount from the log (_scan_counts_from_log); events/tests/test_counters.py checks that they agree.
+COUNT_SCAN = """
+INSERT INTO events_roomscancount (room_id, day, hour, status, denial_reason, count)
+VALUES (%(room)s, %(day)s, %(hour)s, %(status)s, %(reason)s, 1)
+ON CONFLICT (room_id, day, hour, status, denial_reason)
+DO UPDATE SET count = events_roomscancount.count + 1
+"""
 
 
 def count_scan(*, room_id, scanned_at, status: str, denial_reason: str) -> None:
-    """One door decision more in its (room, Algiers day and hour, status, reason) counter: one upsert,
-    in the caller's transaction (the door scan's), so the count commits or rolls back with the log row.
-    The counter row is locked until then: concurrent scans of one door with the same outcome queue on it
-    only for the end of their transaction."""
-    sql, room, zone = _count_scan_statement()
-    local = scanned_at.astimezone(zone)
-    params = [
-        room.get_db_prep_value(room_id, connection),
-        connection.ops.adapt_datefield_value(local.date()),
-        local.hour,
-        status,
-        denial_reason,
-    ]
+    """One door decision more in its (room, day and hour at the event, status, reason) counter: one
+    upsert, in the caller's transaction (the door scan's), so the count commits or rolls back with the
+    log row. The counter row is locked until then: concurrent scans of one door with the same outcome
+    queue on it only for the end of their transaction."""
+    local = scanned_at.astimezone(event_zone())  # the zone of every event (events/calendar.py)
+    params = {
+        "room": db_value(RoomScanCount, "room", room_id),
+        "day": connection.ops.adapt_datefield_value(local.date()),
+        "hour": local.hour,
+        "status": status,
+        "reason": denial_reason,
+    }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(COUNT_SCAN, params)
 
 
 def _scan_counts_from_log(event_ids=None) -> dict:
     """{(room, day, hour, status, reason): n} counted from the door log (occupancy resets left out)."""
-    from events.models import RoomAccess
-    from events.selectors.access import ALGIERS, door_scans
+    from events.selectors.access import door_scans
 
+    zone = event_zone()
     log = RoomAccess.objects.all() if event_ids is None else RoomAccess.objects.filter(room__event_id__in=event_ids)
     rows = (
         door_scans(log)
-        .annotate(day=TruncDate("scanned_at", tzinfo=ALGIERS), hour=ExtractHour("scanned_at", tzinfo=ALGIERS))
+        .annotate(day=TruncDate("scanned_at", tzinfo=zone), hour=ExtractHour("scanned_at", tzinfo=zone))
         .order_by()
         .values("room_id", "day", "hour", "status", "denial_reason")
         .annotate(n=Count("pk"))
@@ -153,8 +234,6 @@ def _scan_counts_from_log(event_ids=None) -> dict:
 
 
 def _scan_counts_stored(event_ids=None) -> dict:
-    from events.models import RoomScanCount
-
     rows = RoomScanCount.objects.filter(count__gt=0)
     if event_ids is not None:
         rows = rows.filter(room__event_id__in=event_ids)
@@ -164,11 +243,7 @@ def _scan_counts_stored(event_ids=None) -> dict:
 
 def recount_scan_counts(event_ids=None) -> int:
     """Rebuild the door-scan counters of these events (default all) from the log; returns the rows written.
-    For paths that write or move log rows without the door scan (the scale seed, the benchmark). Run it
-    while nobody scans these events' doors (like recount_rooms): a scan committed between the count and
-    the rewrite would be lost until the next recount."""
-    from events.models import RoomScanCount
-
+    For paths that write or move log rows without the door scan (the scale seed, the benchmark)."""
     event_ids = None if event_ids is None else list(event_ids)
     counts = _scan_counts_from_log(event_ids)
     with transaction.atomic():
@@ -187,6 +262,6 @@ def recount_scan_counts(event_ids=None) -> int:
 
 
 def scan_counts_disagreeing() -> list:
-    """Rooms whose door-scan counters differ from their log (tests and `recount --check`)."""
+    """Rooms whose door-scan counters differ from their log."""
     real, stored = _scan_counts_from_log(), _scan_counts_stored()
     return sorted({key[0] for key in real.keys() ^ stored.keys()} | {k[0] for k in real if stored.get(k) != real[k]})

@@ -1,28 +1,14 @@
 import django_filters
 
-from accounts.models import User
-from events.models import Room, Session
+from events.models import Session
+from events.scoping import of_current_event
+from events.selectors.programme import rooms_for_event
 from makeplus.datetimes import PlausibleDateFilter
 
 
-def _current_event(request):
-    assignment = getattr(request, "event_assignment", None)
-    return assignment.event if assignment is not None else None
-
-
-def rooms_of_current_event(request):
-    """Choices of a room filter: the rooms of the caller's current event. Another event's room is
-    then refused (400 invalid_choice) exactly like a room that does not exist: no existence oracle."""
-    return Room.objects.filter(event=_current_event(request))
-
-
-def members_of_current_event(request):
-    """Choices of a user filter: the members of the caller's current event (same reason)."""
-    return User.objects.filter(event_assignments__event=_current_event(request))
-
-
 class SessionFilter(django_filters.FilterSet):
-    room = django_filters.ModelChoiceFilter(queryset=rooms_of_current_event)
+    # Another event's room is refused (400 invalid_choice) exactly like one that does not exist.
+    room = django_filters.ModelChoiceFilter(queryset=of_current_event(rooms_for_event))
     day = PlausibleDateFilter(
         field_name="start_time", lookup_expr="date", help_text="Sessions starting that day (Algiers time)."
     )

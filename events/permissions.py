@@ -9,15 +9,21 @@ staff must be on duty at the object's room (pretix's ``permission``/``write_perm
         "verify_access": SCAN,                 # an action (viewsets) or a method name (APIViews)
     }
 
-:class:`EventRolePermission` (the API's default permission class, makeplus/settings.py) reads it.
+or one rule for everything it answers (``event_roles = ORGANISER``). :class:`EventRolePermission`
+(the API's default permission class, makeplus/settings.py) reads it; a view without ``event_roles``
+is a configuration error, never an open door. Only the views outside any event (sign-in, profile)
+name DRF's own ``AllowAny``/``IsAuthenticated`` instead.
+
 The role comes from the active assignment read on every request (events/authentication.py);
-querysets are scoped to the current event by the selectors, so another event's object is a 404
-before an object check runs. Object ownership (an annonce's author, an exposant's own profile)
-is checked by the small classes at the end of this module and in each app's permissions.py.
+querysets are scoped to the current event by the selectors (events/scoping.py), so another
+event's object is a 404 before an object check runs. Object ownership (an annonce's author, an
+exposant's own profile) is checked by :class:`IsOwner` and the classes of each app's
+permissions.py, listed after :class:`EventRolePermission` in the view's ``permission_classes``.
 """
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions
@@ -101,7 +107,7 @@ def room_of(obj):
 
 def on_duty_at(request, obj) -> bool:
     """Is the caller on duty at the object's room now? The door scan reads it with the room
-    (``caller_on_duty``, selectors.access.door_for_scan); otherwise one query."""
+    (``caller_on_duty``, events.sql.access.door_for_scan); otherwise one query."""
     duty = getattr(obj, "caller_on_duty", None)
     if duty is not None:
         return duty
@@ -114,7 +120,13 @@ class EventRolePermission(BasePermission):
     """Reads the view's ``event_roles`` (see the module docstring)."""
 
     def rule(self, request, view) -> Allow:
-        rules = view.event_roles
+        rules = getattr(view, "event_roles", None)
+        if isinstance(rules, Allow):
+            return rules
+        if not isinstance(rules, dict) or not {"read", "write"} <= rules.keys():
+            raise ImproperlyConfigured(
+                f"{type(view).__name__}.event_roles: an Allow, or a dict with 'read' and 'write' keys."
+            )
         action = getattr(view, "action", None) or request.method.lower()
         if action in rules:
             return rules[action]
@@ -132,58 +144,22 @@ class EventRolePermission(BasePermission):
         rule = self.rule(request, view)
         if rule.event == "object":
             require_role(obj.my_role, rule.roles)
-        elif rule.on_duty and request.event_assignment.role != Role.ORGANISATEUR:
-            if not on_duty_at(request, obj):
-                raise NotAssignedToRoom(_("You are not on duty at this room now."))
+        elif rule.on_duty and not rule.admits(request.event_assignment, on_duty=lambda: on_duty_at(request, obj)):
+            raise NotAssignedToRoom(_("You are not on duty at this room now."))
         return True
 
 
 class IsOwner(BasePermission):
-    """Object-level: only the user who created the object may change it (e.g. an annonce's author)."""
+    """Object-level: only the user who created the object changes or deletes it (e.g. an annonce's
+    author). Reading it is not a change, nor an action that writes only the caller's own rows about
+    it (POST: an annonce's read receipt)."""
 
     owner_field = "created_by_id"
     message = gettext_lazy("Only the author can change this.")
     code = "not_owner"
+    changes = ("PUT", "PATCH", "DELETE")
 
     def has_object_permission(self, request, view, obj):
-        if request.method in SAFE_METHODS:
+        if request.method not in self.changes:
             return True
         return getattr(obj, self.owner_field) == request.user.pk
-
-
-# --- transitional shims: the views move to ``event_roles``; these names go once none uses them ---
-
-
-class IsEventMember(EventRolePermission):
-    roles: tuple = ()
-    on_duty = False
-
-    def rule(self, request, view) -> Allow:
-        return Allow(tuple(self.roles) or None, self.on_duty)
-
-
-class IsOrganizer(IsEventMember):
-    roles = ORGANISATEURS
-
-
-class IsExposant(IsEventMember):
-    roles = (Role.EXPOSANT,)
-
-
-class IsOrganizerOrReadOnly(IsEventMember):
-    def rule(self, request, view) -> Allow:
-        return READ_MEMBERS_WRITE_ORGANISER["read" if request.method in SAFE_METHODS else "write"]
-
-
-class IsOrganizerOrOnDuty(IsEventMember):
-    roles = MODERATORS
-    on_duty = True
-
-
-class IsStaffOrOrganizer(IsEventMember):
-    roles = TEAM
-
-
-class IsOrganizerOrOnDutyScanner(IsEventMember):
-    roles = SCANNERS
-    on_duty = True

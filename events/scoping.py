@@ -21,8 +21,9 @@ def current_event_of(request):
 
 
 class EventScoped:
-    """For views of one event's resources. Declare ``event_roles`` (events/permissions.py) and
-    ``scoped_queryset(assignment)``; ``queryset`` names the model for the schema generator."""
+    """For views of one event's resources. Declare ``event_roles`` (events/permissions.py); a
+    viewset also declares ``scoped_queryset(assignment)`` and names its model in ``queryset`` (for
+    the schema generator only), an APIView reads ``assignment``/``current_event()``."""
 
     permission_classes = [EventRolePermission]
 

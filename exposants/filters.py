@@ -1,10 +1,10 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from events.calendar import event_day_bounds
 from events.permissions import current_assignment
 from events.views.participants import StrictBooleanFilter
 from exposants.models import RATING_MAX, RATING_MIN, Exposant, ExposantScan
-from exposants.selectors import day_bounds, event_timezone
 from makeplus.datetimes import PlausibleDateFilter
 
 _RATINGS = [(n, str(n)) for n in range(RATING_MIN, RATING_MAX + 1)]
@@ -30,5 +30,5 @@ class ExposantScanFilter(django_filters.rest_framework.FilterSet):
         fields = ["day", "rating", "min_rating"]
 
     def filter_day(self, queryset, name, value):
-        start, end = day_bounds(value, event_timezone(current_assignment(self.request).event))
+        start, end = event_day_bounds(current_assignment(self.request).event, value)
         return queryset.filter(scanned_at__gte=start, scanned_at__lt=end)

@@ -1,4 +1,4 @@
-"""Who may do what with exposant profiles, leads and statistics (roles: events/permissions.py).
+"""Who may change an exposant profile (roles: the views' ``event_roles``, events/permissions.py).
 
 Objects are scoped to the caller's current event by the selectors first (another event's
 profile is a 404); leads are further scoped to the caller's own profile, so another
@@ -6,18 +6,14 @@ exposant's lead is a 404 too, never a 403 that would confirm it exists.
 """
 
 from django.utils.translation import gettext as _
-from rest_framework.permissions import SAFE_METHODS
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from events.models import Role
-from events.permissions import InsufficientRole, IsEventMember
+from events.permissions import InsufficientRole
 
 
-class IsExposantOrOrganizer(IsEventMember):
-    roles = (Role.EXPOSANT, Role.ORGANISATEUR)
-
-
-class MayEditExposantProfile(IsEventMember):
-    """Event members read the directory; a profile is changed by its exposant or an organisateur."""
+class MayEditExposantProfile(BasePermission):
+    """Object-level: event members read the directory; a profile is changed by its exposant or an organisateur."""
 
     def has_object_permission(self, request, view, obj):
         if request.method in SAFE_METHODS:

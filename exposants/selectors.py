@@ -2,39 +2,19 @@
 
 Statistics are aggregate queries: a fixed number of them whatever the number of scans
 (five for one exposant, seven for an organisateur's overview with the ranking). Days and
-hours are counted in the event's time zone (Africa/Algiers), so a visit at 23:30 and one
-at 00:30 fall on two different days even though both are the same UTC date.
+hours are counted in the event's time zone (events/calendar.py: Africa/Algiers), so a visit
+at 23:30 and one at 00:30 fall on two different days even though both are the same UTC date.
 """
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
 
+from events.calendar import day_bounds, event_today, event_zone
 from events.models import Event, Role, UserEventAssignment
 from exposants.models import Exposant, ExposantScan
-
-# --- time ---------------------------------------------------------------------------------
-
-
-def event_timezone(event: Event) -> tzinfo:
-    """Where the event's days and "today" are counted: the project's zone (Africa/Algiers).
-
-    One place to change when events get a zone of their own (SPEC §16, "unless the event says
-    otherwise"); independent of any zone a request may have activated.
-    """
-    return timezone.get_default_timezone()
-
-
-def day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
-    """[start, end) of a calendar day in ``tz``, as aware datetimes."""
-    return datetime.combine(day, time.min, tzinfo=tz), datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
-
-
-def today_in(event: Event) -> date:
-    return timezone.localdate(timezone=event_timezone(event))
-
 
 # --- profiles -----------------------------------------------------------------------------
 
@@ -172,8 +152,8 @@ def visits_by_day(scans: QuerySet[ExposantScan], *, event: Event, tz: tzinfo) ->
 def exposant_statistics(exposant: Exposant, *, today: date | None = None) -> dict:
     """One exposant's figures (its own screen, or an organisateur looking at it). Four queries."""
     event = exposant.event
-    tz = event_timezone(event)
-    today = today or today_in(event)
+    tz = event_zone(event)
+    today = today or event_today(event)
     scans = ExposantScan.objects.filter(exposant=exposant)
     return {
         "exposant": exposant,
@@ -187,8 +167,8 @@ def exposant_statistics(exposant: Exposant, *, today: date | None = None) -> dic
 def exposant_ranking(event: Event, *, today: date | None = None) -> list[Exposant]:
     """The event's exposants (current and former) with their figures, most visited first. Two
     queries: the profiles, and the scans grouped by exposant."""
-    tz = event_timezone(event)
-    today = today or today_in(event)
+    tz = event_zone(event)
+    today = today or event_today(event)
     start, end = day_bounds(today, tz)
     figures = {
         row["exposant_id"]: row
@@ -211,8 +191,8 @@ def exposant_ranking(event: Event, *, today: date | None = None) -> list[Exposan
 
 def event_exposant_statistics(event: Event, *, today: date | None = None) -> dict:
     """An organisateur's overview: the event's figures over every stand, and the ranking."""
-    tz = event_timezone(event)
-    today = today or today_in(event)
+    tz = event_zone(event)
+    today = today or event_today(event)
     scans = ExposantScan.objects.filter(exposant__event=event)
     return {
         "exposant": None,

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from events.badges import INVALID_BADGE, REVOKED, WRONG_EVENT, find_badge
-from events.models import Event, Role, UserEventAssignment
+from events.badges import find_badge
+from events.models import Event, Role, RoomAccess, UserEventAssignment
 from exposants.models import Exposant, ExposantScan
 from makeplus.errors import AppError
 
@@ -40,10 +40,11 @@ PROFILE_FIELDS = (
 SCAN_FIELDS = ("notes", "rating")
 
 # Why a lead scan refused a badge: the door scan's reasons, same codes.
+Reason = RoomAccess.Reason
 BADGE_REFUSALS = {
-    INVALID_BADGE: gettext_lazy("This badge is not valid (unreadable, forged or unknown)."),
-    REVOKED: gettext_lazy("This badge was replaced by a newer one; ask the visitor for the current badge."),
-    WRONG_EVENT: gettext_lazy("This badge belongs to another event."),
+    Reason.INVALID_BADGE: gettext_lazy("This badge is not valid (unreadable, forged or unknown)."),
+    Reason.REVOKED: gettext_lazy("This badge was replaced by a newer one; ask the visitor for the current badge."),
+    Reason.WRONG_EVENT: gettext_lazy("This badge belongs to another event."),
 }
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,13 +18,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events.models import Role
-from events.permissions import IsExposant, current_assignment
+from events.permissions import MEMBERS, Allow, EventRolePermission, current_assignment
+from events.roles import EXPOSANT_FIGURES, EXPOSANTS
+from events.scoping import EventScoped, EventScopedViewSet
 from events.views.participants import IgnoreAcceptNegotiation
-from events.views.programme import EventScopedMixin
 from exposants import selectors, services
 from exposants.filters import ExposantFilter, ExposantScanFilter
 from exposants.models import Exposant, ExposantScan
-from exposants.permissions import IsExposantOrOrganizer, MayEditExposantProfile
+from exposants.permissions import MayEditExposantProfile
 from exposants.serializers import (
     ExposantScanSerializer,
     ExposantSerializer,
@@ -51,15 +52,15 @@ def own_profile(request) -> Exposant:
 @extend_schema_view(
     list=extend_schema(description="The current event's exposants. Organisateurs also see former exposants."),
 )
-class ExposantViewSet(
-    EventScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
-):
+class ExposantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, EventScopedViewSet):
     """The exposant directory of the current event, for its members. An exposant changes its own
     profile (``me/``, or its id); organisateurs change any. The stand plan is a PDF, downloaded
     with the same token from ``{id}/plan/``."""
 
+    queryset = Exposant.objects.none()
     serializer_class = ExposantSerializer
-    permission_classes = [MayEditExposantProfile]
+    permission_classes = [EventRolePermission, MayEditExposantProfile]
+    event_roles = {"read": MEMBERS, "write": MEMBERS, "me": Allow(EXPOSANTS)}
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "patch", "head", "options"]
     filterset_class = ExposantFilter
@@ -67,10 +68,7 @@ class ExposantViewSet(
     ordering_fields = ["company_name", "stand_number", "created_at"]
     ordering = ["company_name", "pk"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Exposant.objects.none()
-        assignment = current_assignment(self.request)
+    def scoped_queryset(self, assignment):
         return selectors.exposants_for_event(assignment.event, include_inactive=assignment.role == Role.ORGANISATEUR)
 
     def _updated(self, profile: Exposant) -> Response:
@@ -84,7 +82,7 @@ class ExposantViewSet(
 
     @extend_schema(methods=["get"], responses={200: ExposantSerializer})
     @extend_schema(methods=["patch"], request=ExposantSerializer, responses={200: ExposantSerializer})
-    @action(detail=False, methods=["get", "patch"], permission_classes=[IsExposant])
+    @action(detail=False, methods=["get", "patch"])
     def me(self, request):
         """The calling exposant's own profile (created on first use)."""
         own_profile(request)
@@ -110,13 +108,13 @@ class ExposantViewSet(
 
 
 @extend_validation_errors(["badge_required"], field_name="non_field_errors", methods=["post"])
-class ExposantScanView(APIView):
+class ExposantScanView(EventScoped, APIView):
     """Scan a visitor's badge at the stand: the visit becomes a lead. The badge is verified like at
     the doors; a refused badge is a 400 with its reason as code (``invalid_badge``, ``revoked``,
     ``wrong_event``), the exposant's own badge ``own_badge``. A new lead answers 201; a retry with
     the same ``nonce`` answers 200 with the stored lead."""
 
-    permission_classes = [IsExposant]
+    event_roles = Allow(EXPOSANTS)
 
     @extend_schema(
         request=ScanRequestSerializer,
@@ -168,22 +166,21 @@ def leads_csv(profile: Exposant, scans) -> HttpResponse:
 
 @extend_schema(tags=["exposants"])
 class ExposantScanViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, EventScopedViewSet
 ):
     """The calling exposant's own leads, newest first; it edits their notes and rating.
     ``export/`` downloads them (same filters) as CSV."""
 
+    queryset = ExposantScan.objects.none()
     serializer_class = ExposantScanSerializer
-    permission_classes = [IsExposant]
+    event_roles = Allow(EXPOSANTS)
     http_method_names = ["get", "patch", "head", "options"]
     filterset_class = ExposantScanFilter
     search_fields = ["participant__user__first_name", "participant__user__last_name"]
     ordering_fields = ["scanned_at", "rating"]
     ordering = ["-scanned_at", "-pk"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ExposantScan.objects.none()
+    def scoped_queryset(self, assignment):
         return selectors.scans_for_exposant(own_profile(self.request))
 
     def perform_update(self, serializer):
@@ -205,12 +202,12 @@ class StatisticsQuerySerializer(serializers.Serializer):
     )
 
 
-class ExposantStatisticsView(APIView):
+class ExposantStatisticsView(EventScoped, APIView):
     """Visit statistics. An exposant gets its own; an organisateur gets the event's figures over
     every stand and the ranking of its exposants, or one exposant's figures with ``?exposant=<id>``.
     Days and hours are counted in Africa/Algiers."""
 
-    permission_classes = [IsExposantOrOrganizer]
+    event_roles = Allow(EXPOSANT_FIGURES)
 
     @extend_schema(
         parameters=[StatisticsQuerySerializer], responses={200: ExposantStatisticsSerializer}, tags=["exposants"]
@@ -219,7 +216,7 @@ class ExposantStatisticsView(APIView):
         query = StatisticsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         wanted = query.validated_data.get("exposant")
-        assignment = current_assignment(request)
+        assignment = self.assignment
         if assignment.role == Role.EXPOSANT:
             profile = own_profile(request)
             if wanted is not None and wanted != profile.pk:

@@ -52,7 +52,7 @@ class ExceptionHandler(BaseExceptionHandler):
             return exceptions.AuthenticationFailed(str(exc.detail.get("detail", "")), code=code)
         if isinstance(exc, RequestDataTooBig):
             # Django's body limits, met while DRF parses request.data: the client's fault, not a crash.
-            return AppError(_("The request is too large."), "request_too_large")
+            return api_error(_("The request is too large."), "request_too_large")
         if isinstance(exc, SuspiciousOperation):  # too many fields or files, malformed multipart...
             return exceptions.ParseError(_("Bad request."), code="bad_request")
         exc = super().convert_known_exceptions(exc)

@@ -1,11 +1,11 @@
-"""Hand-written SQL on the hot paths, read into model instances as the ORM would build them.
+"""Rows of hand-written SQL read into model instances as the ORM would build them.
 
 On the door scan the ORM spent more CPU writing each query than PostgreSQL spent running it
 (bench/profile_scan.py: query compilation was about a third of a scan's Python time). The few
-statements that run on every scan and every authenticated request are therefore written once, from
-the models' metadata (so a new column is picked up, a renamed one cannot be missed), and their rows
-become model instances here with the same backend and field conversions the ORM applies — the
-instances behave like the ORM's (``from_db``: saved state, deferred fields load on access).
+statements that run on every scan and every authenticated request are therefore written by hand
+(events/sql/, one module per concern, each beside its ORM twin), and their rows become model
+instances here with the same backend and field conversions the ORM applies — the instances behave
+like the ORM's (``from_db``: saved state, deferred fields load on access).
 """
 
 from functools import cached_property
@@ -61,7 +61,7 @@ class Columns:
 
 
 def fetch_one(sql: str, params) -> tuple | None:
-    """The first row of a hand-written statement (None: no row)."""
+    """The first row of a hand-written statement (None: no row). ``params``: a dict for ``%(name)s``."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
@@ -78,29 +78,3 @@ def column(model, name: str) -> str:
 def db_value(model, name: str, value):
     """A parameter as the column's type wants it on this database (a UUID is text on SQLite)."""
     return model._meta.get_field(name).get_db_prep_value(value, connection)
-
-
-class Insert:
-    """``INSERT … RETURNING pk`` of one new instance, as ``Model.save()`` would write it (field
-    ``pre_save``: auto_now_add and the like; database preparation) — without the save() method and
-    the pre_save/post_save signals: only for models that have neither (their tests assert it)."""
-
-    def __init__(self, model):
-        meta = model._meta
-        self.model, self.pk = model, meta.pk
-        self.fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
-        self.returning = meta.auto_field is not None
-        qn = connection.ops.quote_name
-        names = ", ".join(qn(field.column) for field in self.fields)
-        values = ", ".join(["%s"] * len(self.fields))
-        returning = f" RETURNING {qn(self.pk.column)}" if self.returning else ""
-        self.sql = f"INSERT INTO {qn(meta.db_table)} ({names}) VALUES ({values}){returning}"
-
-    def __call__(self, instance, conn=connection):
-        params = [field.get_db_prep_save(field.pre_save(instance, True), conn) for field in self.fields]
-        with conn.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            if self.returning:
-                setattr(instance, self.pk.attname, cursor.fetchone()[0])
-        instance._state.adding, instance._state.db = False, conn.alias
-        return instance

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "events",
     "annonces",
     "exposants",
+    "seeds",  # demo and load-test data, on top of the domain apps
 ]
 
 MIDDLEWARE = [
@@ -172,7 +173,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["events.authentication.EventJWTAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every view declares who may run what (``event_roles``, events/permissions.py); views outside an
+    # event (auth, health) name their own classes.
+    "DEFAULT_PERMISSION_CLASSES": ["events.permissions.EventRolePermission"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PAGINATION_CLASS": "makeplus.pagination.PageNumberPagination",

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from annonces.views import AnnonceViewSet
+from events.permissions import SIGNED_IN
 from events.views import DashboardStatsView, EventViewSet, UserAssignmentViewSet
 from events.views.access import (  # door-scan periphery
     ControllerRoomStatsView,
@@ -20,8 +21,16 @@ from exposants.views import ExposantScanView, ExposantScanViewSet, ExposantStati
 from makeplus import error_handling
 from makeplus.health import HealthView
 
+
+class APIRootView(DefaultRouter.APIRootView):
+    """The router's root: links to the collections, no data (any signed-in caller)."""
+
+    event_roles = SIGNED_IN
+
+
 # The single API router: every app's viewsets are registered here.
 router = DefaultRouter()
+router.APIRootView = APIRootView
 router.register("events", EventViewSet, basename="event")
 router.register("user-assignments", UserAssignmentViewSet, basename="user-assignment")
 router.register("rooms", RoomViewSet, basename="room")

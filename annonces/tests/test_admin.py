@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
@@ -11,19 +10,6 @@ from events.models import Role
 from events.tests.factories import AssignmentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def admin_client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def organiser(event_a):
-    user = UserFactory(is_staff=True)
-    AssignmentFactory(user=user, event=event_a, role=Role.ORGANISATEUR)
-    return user
 
 
 def form_data(event, **overrides) -> dict:
@@ -41,12 +27,12 @@ def form_data(event, **overrides) -> dict:
     return data | overrides
 
 
-def test_organiser_sees_only_its_events_annonces_and_receipts(organiser, event_a, event_b):
+def test_organiser_sees_only_its_events_annonces_and_receipts(organisateur_admin, event_a, event_b):
     own = AnnonceFactory(event=event_a, title="Chez nous")
     foreign = AnnonceFactory(event=event_b, title="Ailleurs")
     AnnonceReadFactory(annonce=own)
     AnnonceReadFactory(annonce=foreign)
-    client = admin_client(organiser)
+    client = organisateur_admin.client
 
     annonces = client.get("/admin/annonces/annonce/")
     receipts = client.get("/admin/annonces/annonceread/")
@@ -56,35 +42,36 @@ def test_organiser_sees_only_its_events_annonces_and_receipts(organiser, event_a
     assert client.get(f"/admin/annonces/annonce/{foreign.pk}/change/").status_code == 302
 
 
-def test_organiser_creates_an_annonce_through_the_service(organiser, event_a):
-    response = admin_client(organiser).post("/admin/annonces/annonce/add/", form_data(event_a))
+def test_organiser_creates_an_annonce_through_the_service(organisateur_admin, event_a):
+    me = organisateur_admin.user
+    response = organisateur_admin.client.post("/admin/annonces/annonce/add/", form_data(event_a))
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     annonce = Annonce.objects.get()
     assert (annonce.title, annonce.target_roles, annonce.created_by) == (
         "Changement de salle",
         ["participant"],
-        organiser,
+        me,
     )
-    assert list(AnnonceRead.objects.values_list("user", flat=True)) == [organiser.pk]
+    assert list(AnnonceRead.objects.values_list("user", flat=True)) == [me.pk]
 
 
-def test_the_admin_form_applies_the_annonce_rules(organiser, event_a):
+def test_the_admin_form_applies_the_annonce_rules(organisateur_admin, event_a):
     past = timezone.localtime() - timedelta(hours=1)
     data = form_data(event_a, expires_at_0=past.strftime("%Y-%m-%d"), expires_at_1=past.strftime("%H:%M:%S"))
 
-    response = admin_client(organiser).post("/admin/annonces/annonce/add/", data)
+    response = organisateur_admin.client.post("/admin/annonces/annonce/add/", data)
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["__all__"] == ["Une annonce doit expirer après sa publication."]
     assert not Annonce.objects.exists()
 
 
-def test_only_the_author_changes_an_annonce_in_the_admin(organiser, event_a):
+def test_only_the_author_changes_an_annonce_in_the_admin(organisateur_admin, event_a):
     colleague = UserFactory(is_staff=True)
     AssignmentFactory(user=colleague, event=event_a, role=Role.ORGANISATEUR)
     annonce = AnnonceFactory(event=event_a, created_by=colleague, title="De ma collègue")
-    client = admin_client(organiser)
+    client = organisateur_admin.client
 
     page = client.get(f"/admin/annonces/annonce/{annonce.pk}/change/")
     post = client.post(f"/admin/annonces/annonce/{annonce.pk}/change/", form_data(event_a, title="Volée"))
@@ -97,12 +84,12 @@ def test_only_the_author_changes_an_annonce_in_the_admin(organiser, event_a):
     assert annonce.title == "De ma collègue"
 
 
-def test_the_author_edits_its_annonce_and_sees_its_read_statistics(organiser, event_a):
-    annonce = AnnonceFactory(event=event_a, created_by=organiser, target_roles=[Role.PARTICIPANT])
+def test_the_author_edits_its_annonce_and_sees_its_read_statistics(organisateur_admin, event_a):
+    annonce = AnnonceFactory(event=event_a, created_by=organisateur_admin.user, target_roles=[Role.PARTICIPANT])
     reader = AssignmentFactory(event=event_a, role=Role.PARTICIPANT).user
     AssignmentFactory(event=event_a, role=Role.PARTICIPANT)
     AnnonceReadFactory(annonce=annonce, user=reader)
-    client = admin_client(organiser)
+    client = organisateur_admin.client
 
     page = client.get(f"/admin/annonces/annonce/{annonce.pk}/change/")
     data = form_data(event_a, title="Corrigée")
@@ -115,10 +102,10 @@ def test_the_author_edits_its_annonce_and_sees_its_read_statistics(organiser, ev
     assert annonce.title == "Corrigée"
 
 
-def test_csv_export_of_annonces(organiser, event_a):
+def test_csv_export_of_annonces(organisateur_admin, event_a):
     annonce = AnnonceFactory(event=event_a, title="Export", target_roles=[Role.EXPOSANT, Role.PARTICIPANT])
 
-    response = admin_client(organiser).post(
+    response = organisateur_admin.client.post(
         "/admin/annonces/annonce/", {"action": "export_as_csv", "_selected_action": [str(annonce.pk)]}
     )
 

@@ -1,14 +1,12 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from annonces.models import Annonce, AnnonceRead
 from annonces.tests.factories import AnnonceFactory, AnnonceReadFactory
-from conftest import error_codes
+from conftest import assert_same_queries, error_codes
 from events.models import Role
 from events.tests.factories import AssignmentFactory
 
@@ -20,12 +18,6 @@ NOT_ORGANISATEUR = [r for r in ROLES if r != Role.ORGANISATEUR]
 
 def attrs(response) -> list[tuple[str, str | None]]:
     return [(error["code"], error["attr"]) for error in response.json()["errors"]]
-
-
-@pytest.fixture
-def organisateur(member, event_a):
-    """(client, user): the organisateur who writes the annonces."""
-    return member(Role.ORGANISATEUR, event_a)
 
 
 @pytest.fixture
@@ -546,17 +538,18 @@ def test_others_get_no_statistics(member, event_a, role):
 def test_the_list_costs_the_same_queries_for_1_and_50_annonces(member, event_a, role):
     client, user = member(role, event_a)
     AnnonceReadFactory(annonce=AnnonceFactory(event=event_a, target_roles=[role]), user=user)
-    with CaptureQueriesContext(connection) as one:
-        assert client.get("/api/annonces/").json()["count"] == 1
-    for index in range(49):
-        annonce = AnnonceFactory(event=event_a, target_roles=[role] if index % 2 else [], is_pinned=index % 5 == 0)
-        if index % 3 == 0:
-            AnnonceReadFactory(annonce=annonce, user=user)
-        AnnonceReadFactory(annonce=annonce, user=AssignmentFactory(event=event_a, role=role).user)
-    with CaptureQueriesContext(connection) as many:
-        results = client.get("/api/annonces/?page_size=100").json()["results"]
 
+    def add_rows():
+        for index in range(49):
+            annonce = AnnonceFactory(event=event_a, target_roles=[role] if index % 2 else [], is_pinned=index % 5 == 0)
+            if index % 3 == 0:
+                AnnonceReadFactory(annonce=annonce, user=user)
+            AnnonceReadFactory(annonce=annonce, user=AssignmentFactory(event=event_a, role=role).user)
+
+    one, many = assert_same_queries(lambda: client.get("/api/annonces/?page_size=100").json(), add_rows)
+
+    assert one["count"] == 1
+    results = many["results"]
     assert len(results) == 50
     assert {a["is_read"] for a in results} == {True, False}
-    assert len(one) == len(many)
     assert len({a["author_name"] for a in results}) == 50

@@ -1,4 +1,3 @@
-import threading
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from annonces import services
 from annonces.models import Annonce, AnnonceRead
 from annonces.selectors import feed_for
 from annonces.tests.factories import AnnonceFactory, AnnonceReadFactory
+from conftest import run_together
 from events.models import Role
 from events.tests.factories import AssignmentFactory
 from makeplus.errors import AppError
@@ -163,23 +163,8 @@ def test_concurrent_reads_of_one_annonce_leave_one_receipt():
         lambda: services.mark_all_read(assignment=assignment),
         lambda: services.mark_all_read(assignment=assignment),
     ]
-    barrier = threading.Barrier(len(calls))
-    errors = []
 
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, errors = run_together(calls)
 
     assert errors == []
     assert AnnonceRead.objects.filter(annonce=annonce, user=assignment.user).count() == 1

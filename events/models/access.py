@@ -4,7 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RoomAccess(models.Model):
-    """One row per door-scan decision (granted or denied), online or uploaded from offline."""
+    """One row per door-scan decision (granted or denied), online or uploaded from offline.
+    ``Reason``: why a scan was denied, in the order the door decides (SPEC §6: the first failing rule
+    wins; events/services/access.py); what the controller's screen says for each is :data:`MESSAGES`."""
 
     class Direction(models.TextChoices):
         ENTRY = "entry", _("Entry")
@@ -75,15 +77,31 @@ class RoomAccess(models.Model):
         return f"{self.get_direction_display()} {self.room} {self.status} {self.denial_reason}".strip()
 
 
+# What the controller's screen says for each decision: a denial by its reason, a granted scan by its kind.
+MESSAGES = {
+    "": _("Access granted."),
+    "already_inside": _("Already inside this room."),
+    "exit": _("Exit recorded."),
+    RoomAccess.Reason.INVALID_BADGE: _("Unknown or unreadable badge."),
+    RoomAccess.Reason.REVOKED: _("This badge was replaced by a newer one."),
+    RoomAccess.Reason.WRONG_EVENT: _("This badge belongs to another event."),
+    RoomAccess.Reason.ROOM_CLOSED: _("This room is closed."),
+    RoomAccess.Reason.NOT_ALLOWED_ROOM: _("This badge does not give access to this room."),
+    RoomAccess.Reason.PAYMENT_REQUIRED: _("This paid atelier has not been paid for."),
+    RoomAccess.Reason.NOT_REGISTERED: _("Not registered for this atelier."),
+    RoomAccess.Reason.ROOM_FULL: _("The room is full."),
+}
+
+
 class RoomScanCount(models.Model):
-    """Door decisions per room, Algiers day and hour, status and reason: what statistics read instead of
-    counting the log (a million rows a day at a large fair). Changed by the door scan in its own
-    transaction (events/counters.py: count_scan), rebuilt from the log by ``manage.py recount``.
-    Occupancy resets are not door decisions and are not counted."""
+    """Door decisions per room, day and hour at the event (events/calendar.py), status and reason: what
+    statistics read instead of counting the log (a million rows a day at a large fair). Changed by the
+    door scan in its own transaction (events/counters.py: count_scan), rebuilt from the log by
+    ``manage.py recount``. Occupancy resets are not door decisions and are not counted."""
 
     room = models.ForeignKey("events.Room", on_delete=models.CASCADE, related_name="scan_counts")
-    day = models.DateField(_("day"))  # in Africa/Algiers
-    hour = models.PositiveSmallIntegerField(_("hour"))  # 0–23, Africa/Algiers
+    day = models.DateField(_("day"))  # at the event: events.calendar.event_zone
+    hour = models.PositiveSmallIntegerField(_("hour"))  # 0–23, at the event
     status = models.CharField(_("status"), max_length=10, choices=RoomAccess.Status.choices)
     denial_reason = models.CharField(_("denial reason"), max_length=30, choices=RoomAccess.Reason.choices, blank=True)
     count = models.PositiveIntegerField(_("count"), default=0)

@@ -2,7 +2,6 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -116,10 +115,6 @@ class Session(models.Model):
     @property
     def duration_minutes(self) -> int:
         return int((self.end_time - self.start_time).total_seconds() // 60)
-
-    def is_running_at(self, moment=None) -> bool:
-        moment = moment or timezone.now()
-        return self.status != self.Status.CANCELLED and self.start_time <= moment < self.end_time
 
 
 class SessionAccess(models.Model):

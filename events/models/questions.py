@@ -56,7 +56,7 @@ class SessionQuestion(models.Model):
 
     @property
     def room_id(self):
-        """For IsOrganizerOrOnDuty: the question is moderated at its session's room."""
+        """For the on-duty rules (events.permissions.MODERATE): the question is moderated at its session's room."""
         return self.session.room_id
 
 

@@ -1,8 +1,9 @@
 """Reads for events and assignments, always starting from what the caller may see."""
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
-from events.models import Event, Role, UserEventAssignment
+from events.calendar import event_today
+from events.models import Event, Role, Room, RoomScanCount, Session, SessionQuestion, UserEventAssignment
 
 
 def events_for_user(user) -> QuerySet[Event]:
@@ -59,10 +60,6 @@ def event_statistics(event) -> dict:
         active=Count("pk", filter=Q(is_active=True)), inactive=Count("pk", filter=Q(is_active=False))
     )
     # Q&A per session that has questions (one query): asked, answered, hidden, the top voted visible one.
-    from django.db.models import OuterRef, Subquery
-
-    from events.models import Session, SessionQuestion
-
     top = SessionQuestion.objects.filter(session=OuterRef("pk"), is_hidden=False).order_by(
         "-upvote_count", "created_at", "id"
     )
@@ -109,12 +106,11 @@ def event_statistics(event) -> dict:
 
 
 def _door_statistics(event) -> dict:
-    """Live occupancy per room and today's door scans (Algiers day) by status and reason: two queries,
+    """Live occupancy per room and today's door scans (the event's day) by status and reason: two queries,
     the second on the door-scan counters (RoomScanCount), not the log — its cost does not grow with it."""
-    from events.models import Room, RoomScanCount
-    from events.selectors.access import algiers_today, occupancy, scan_totals
+    from events.selectors.access import occupancy, scan_totals
 
-    today = algiers_today()
+    today = event_today(event)
     counts = RoomScanCount.objects.filter(room__event=event, day=today)
     return {
         "rooms": [occupancy(room) for room in Room.objects.filter(event=event).order_by("name", "pk")],
@@ -141,3 +137,13 @@ def dashboard_for(assignment: UserEventAssignment) -> dict:
     if assignment.role == Role.ORGANISATEUR:
         data["members_by_role"] = members_by_role(event)
     return data
+
+
+def members_of_event(event):
+    """The users holding a role in the event, active or not (a user holds one role per event):
+    who may be named by id in a request about the event. No event: nobody."""
+    from accounts.models import User
+
+    if event is None:
+        return User.objects.none()
+    return User.objects.filter(event_assignments__event=event)

@@ -1,5 +1,5 @@
-"""Reads about door scans: the access log as the caller may see it, staff duty windows, and
-scan statistics computed with a fixed number of aggregate queries.
+"""Reads about door scans: the session running at a door, the access log as the caller may see it,
+and scan statistics computed with a fixed number of aggregate queries.
 
 Who sees which log rows (``/api/room-access/``):
 
@@ -8,41 +8,35 @@ Who sees which log rows (``/api/room-access/``):
   (any shift of this event, past, present or future: a door team shares its door's log,
   e.g. at a hand-over), plus every row they recorded themselves anywhere in the event.
 
-"Today" is the calendar day in Africa/Algiers (SPEC §16), whatever the server's time zone.
+"Today" and the hours of the statistics are the event's (events/calendar.py), whatever the server's
+time zone.
 Occupancy resets (events/services/access.py) write exit rows marked by a nonce starting with
 ``reset-``; they are not door scans and statistics of scans leave them out.
 """
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import ExtractHour, RowNumber
-from django.utils import timezone
 
-from events.models import Role, Room, RoomAccess, RoomAssignment
-from makeplus.rows import Columns, column, db_value, fetch_one, table
+from events.calendar import event_day_bounds, event_zone
+from events.models import Role, Room, RoomAccess, RoomAssignment, Session
 
-ALGIERS = ZoneInfo("Africa/Algiers")
 RESET_NONCE_PREFIX = "reset-"
 LAST_SCANS = 10
 REASONS = tuple(RoomAccess.Reason.values)
 GRANTED, DENIED = RoomAccess.Status.GRANTED, RoomAccess.Status.DENIED
 
 
-def algiers_today() -> date:
-    return timezone.localdate(timezone=ALGIERS)
-
-
-def day_bounds(day: date | None = None) -> tuple[datetime, datetime]:
-    """[00:00, next 00:00) of ``day`` (default today) in Algiers time."""
-    day = day or algiers_today()
+def running_session(room: Room, at) -> Session | None:
+    """The session taking place in ``room`` at instant ``at``: not cancelled, ``start <= at < end`` (at its
+    end instant the next one runs). Sessions never overlap in a room; the earliest wins if data says
+    otherwise. The door scan reads the same rule in its own statement (events/sql/access.py, parity-tested)."""
     return (
-        datetime.combine(day, time.min, tzinfo=ALGIERS),
-        datetime.combine(day + timedelta(days=1), time.min, tzinfo=ALGIERS),
+        Session.objects.filter(room=room, start_time__lte=at, end_time__gt=at)
+        .exclude(status=Session.Status.CANCELLED)
+        .order_by("start_time")
+        .first()
     )
 
 
@@ -69,46 +63,15 @@ def room_accesses_for(*, event, user, role: str) -> QuerySet[RoomAccess]:
     return rows
 
 
-@dataclass(frozen=True)
-class Shift:
-    room_id: object
-    start: datetime
-    end: datetime
-
-
-def duty_shifts(*, user, room_ids) -> list[Shift]:
-    """The user's active shifts at these rooms whose role it still actively holds in the room's
-    event (the same rule as ``selectors.staff.on_duty``), in one query: a batch of offline scans
-    is checked against them without a query per scan."""
-    rows = (
-        RoomAssignment.objects.filter(
-            user=user,
-            room_id__in=list(room_ids),
-            is_active=True,
-            user__event_assignments__event_id=F("room__event_id"),
-            user__event_assignments__is_active=True,
-            user__event_assignments__role=F("role"),
-        )
-        .order_by()
-        .values_list("room_id", "start_time", "end_time")
-    )
-    return [Shift(*row) for row in rows]
-
-
-def covered(shifts: list[Shift], *, room_id, at) -> bool:
-    """Is there a shift at ``room_id`` covering instant ``at`` ([start, end), like on_duty)?"""
-    return any(s.room_id == room_id and s.start <= at < s.end for s in shifts)
-
-
 # --- statistics ---------------------------------------------------------------------------------
 
 
 def stats_rooms(*, event, user, role: str, day: date | None = None) -> QuerySet[Room]:
     """Rooms whose scan statistics the caller sees: every room of the event for organisateurs;
-    for staff, the rooms of their active shifts overlapping the day (Algiers)."""
+    for staff, the rooms of their active shifts overlapping the day (default today) at the event."""
     rooms = Room.objects.filter(event=event).order_by("name", "pk")
     if role != Role.ORGANISATEUR:
-        start, end = day_bounds(day)
+        start, end = event_day_bounds(event, day)
         rooms = rooms.filter(pk__in=_shift_rooms(user=user, event=event, start=start, end=end))
     return rooms
 
@@ -150,33 +113,12 @@ def scan_totals(counts: QuerySet) -> dict:
     return totals
 
 
-def _scan_row(access: RoomAccess) -> dict:
-    participant, verifier = access.participant, access.verified_by
-    return {
-        "id": access.pk,
-        "participant": None
-        if participant is None
-        else {
-            "id": participant.pk,
-            "name": participant.user.get_full_name(),
-            "badge_id": participant.badge_id,
-            "kind": participant.kind,
-        },
-        "badge_input": "" if participant is not None else access.badge_input,
-        "direction": access.direction,
-        "status": access.status,
-        "reason": access.denial_reason or None,
-        "offline": access.offline,
-        "scanned_at": access.scanned_at,
-        "verified_by": None if verifier is None else {"id": verifier.pk, "name": verifier.get_full_name()},
-    }
-
-
-def room_scan_stats(rooms: list[Room], *, user, day: date | None = None) -> list[dict]:
-    """Per room, the day's door scans (Algiers day): granted, denied, denied by reason, by hour
-    (24 rows), the caller's own share (``mine``), current occupancy and the day's last scans
-    (by anyone at the room, newest first). Three queries, whatever the number of rooms or scans."""
-    start, end = day_bounds(day)
+def room_scan_stats(rooms: list[Room], *, event, user, day: date | None = None) -> list[dict]:
+    """Per room of ``event``, the day's door scans (default today, at the event): granted, denied, denied
+    by reason, by hour (24 rows), the caller's own share (``mine``), current occupancy and the day's last
+    scans (RoomAccess rows with holder and verifier, by anyone at the room, newest first). Three queries,
+    whatever the number of rooms or scans."""
+    start, end = event_day_bounds(event, day)
     ids = [room.pk for room in rooms]
     day_scans = door_scans(RoomAccess.objects.filter(room_id__in=ids, scanned_at__gte=start, scanned_at__lt=end))
     stats = {
@@ -194,7 +136,7 @@ def room_scan_stats(rooms: list[Room], *, user, day: date | None = None) -> list
             _add(stats[row["room_id"]], row["status"], row["denial_reason"], row["n"])
             stats[row["room_id"]]["mine"][row["status"]] += row["mine"]
         by_hour = (
-            day_scans.annotate(hour=ExtractHour("scanned_at", tzinfo=ALGIERS))
+            day_scans.annotate(hour=ExtractHour("scanned_at", tzinfo=event_zone(event)))
             .order_by()
             .values("room_id", "hour", "status")
             .annotate(n=Count("pk"))
@@ -210,66 +152,5 @@ def room_scan_stats(rooms: list[Room], *, user, day: date | None = None) -> list
             .order_by("room_id", "-scanned_at", "-pk")
         )
         for access in last:
-            stats[access.room_id]["last_scans"].append(_scan_row(access))
+            stats[access.room_id]["last_scans"].append(access)
     return [{"room": occupancy(room), **stats[room.pk]} for room in rooms]
-
-
-class _DoorQuery:
-    """The door of a scan in one statement: the room (in the caller's event), whether the caller is on
-    duty there now, and the session running in it now. Written once (makeplus/rows.py): the door scan's
-    hot path, where the ORM took longer to write these three reads than the database to answer them."""
-
-    def __init__(self):
-        from events.models import Session
-
-        # The session's long texts and metadata stay deferred: the scan reads its type, price and title.
-        session_fields = ["id", "event", "room", "title", "session_type", "is_paid", "status", "start_time", "end_time"]
-        self.room, self.session = Columns(Room, "r"), Columns(Session, "s", session_fields)
-        r_id, ra, s2 = f"r.{column(Room, 'id')}", RoomAssignment, Session
-        self.sql = (
-            f"SELECT {self.room.sql}, "
-            f"EXISTS (SELECT 1 FROM {table(ra)} ra WHERE ra.{column(ra, 'room')} = {r_id} "
-            f"AND ra.{column(ra, 'user')} = %s AND ra.{column(ra, 'role')} = %s AND ra.{column(ra, 'is_active')} = %s "
-            f"AND ra.{column(ra, 'start_time')} <= %s AND ra.{column(ra, 'end_time')} > %s), "
-            f"{self.session.sql} "
-            f"FROM {table(Room)} r "
-            f"LEFT JOIN {table(Session)} s ON s.{column(Session, 'id')} = ("
-            f"SELECT s2.{column(s2, 'id')} FROM {table(s2)} s2 WHERE s2.{column(s2, 'room')} = {r_id} "
-            f"AND s2.{column(s2, 'start_time')} <= %s AND s2.{column(s2, 'end_time')} > %s "
-            f"AND s2.{column(s2, 'status')} <> %s ORDER BY s2.{column(s2, 'start_time')} LIMIT 1) "
-            f"WHERE {r_id} = %s AND r.{column(Room, 'event')} = %s"
-        )
-
-    def fetch(self, *, event, room_id, user, role, at) -> Room | None:
-        from events.models import Session
-
-        try:
-            room_pk = db_value(Room, "id", Room._meta.pk.to_python(room_id))
-        except ValidationError:
-            return None
-        now = db_value(RoomAssignment, "start_time", at)
-        duty, running = [user.pk, role, True, now, now], [now, now, Session.Status.CANCELLED]
-        params = [*duty, *running, room_pk, db_value(Room, "id", event.pk)]
-        row = fetch_one(self.sql, params)
-        if row is None:
-            return None
-        room = self.room.read(row)
-        room.event = event
-        room.caller_on_duty = bool(row[len(self.room)])
-        room.running_now = self.session.read(row, len(self.room) + 1)
-        if room.running_now is not None:
-            room.running_now.room = room
-        return room
-
-
-@cache  # built on first use, when the models and the database are ready
-def _door_query() -> _DoorQuery:
-    return _DoorQuery()
-
-
-def door_for_scan(*, event, room_id, user, role, at=None) -> Room | None:
-    """The room ``room_id`` of ``event`` (None: not one of its rooms) for a scan by ``user`` holding
-    ``role``, with ``caller_on_duty`` (an active shift of that role covering ``at``, default now: the
-    same rule as selectors.staff.on_duty, the caller's role in the event being active) and
-    ``running_now`` (the non-cancelled session taking place in it at ``at``, or None)."""
-    return _door_query().fetch(event=event, room_id=room_id, user=user, role=role, at=at or timezone.now())

@@ -4,7 +4,8 @@ import hashlib
 
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 
-from events.models import QuestionUpvote, Role, Session, SessionQuestion, UserEventAssignment
+from events.models import QuestionUpvote, Session, SessionQuestion, UserEventAssignment
+from events.permissions import MODERATE
 from events.selectors.staff import on_duty
 
 # Most upvoted first, then the oldest (the question waiting longest), then a stable tie-break.
@@ -44,12 +45,9 @@ def questions_for_session(
 
 
 def may_moderate(assignment: UserEventAssignment, *, room_id) -> bool:
-    """Organisateurs anywhere in their event; gestionnaires while on duty at the room."""
-    if assignment.role == Role.ORGANISATEUR:
-        return True
-    if assignment.role == Role.GESTIONNAIRE_DES_SALLES:
-        return on_duty(user=assignment.user, room_id=room_id)
-    return False
+    """The moderation rule (events.permissions.MODERATE): organisateurs anywhere in their event,
+    gestionnaires while on duty at the room (one query, only for them)."""
+    return MODERATE.admits(assignment, on_duty=lambda: on_duty(user=assignment.user, room_id=room_id))
 
 
 def questions_etag(questions: QuerySet[SessionQuestion], *, parts) -> str:

@@ -1,4 +1,6 @@
-"""Shapes of the access log, offline upload, entrance check, occupancy reset and scan statistics."""
+"""Shapes of the door: a scan and its decision, the access log, offline upload, entrance check,
+occupancy reset and scan statistics. A badge holder is shown the same way everywhere
+(:func:`holder_summary`)."""
 
 from datetime import timedelta
 
@@ -8,8 +10,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from events.models import Participant, Room, RoomAccess, Session
+from events.scoping import EventRelatedField
 from events.selectors.access import RESET_NONCE_PREFIX
-from events.serializers.scanning import ScanParticipantSerializer, ScanRoomSerializer, VerifyAccessSerializer
+from events.selectors.programme import rooms_for_event, sessions_for_event
 from makeplus.datetimes import DateTimeField, plausible_datetime
 
 Reason = RoomAccess.Reason
@@ -39,13 +42,130 @@ def _one_badge(attrs):
         raise serializers.ValidationError(_("Give either qr_code or badge_id."), code="badge_required")
 
 
+# --- the holder of a badge ----------------------------------------------------------------------
+
+
+def holder_summary(participant: Participant, request=None) -> dict:
+    """Who holds a badge, as every door answer shows it: the scan's decision and the entrance check
+    (:class:`ScanParticipantSerializer`), the statistics' last scans (:class:`StatsParticipantSerializer`,
+    without the photo). ``request``: to make the photo's URL absolute."""
+    photo = participant.user.photo.url if participant.user.photo else None
+    if photo and request is not None:
+        photo = request.build_absolute_uri(photo)
+    return {
+        "id": participant.pk,
+        "name": participant.user.get_full_name(),
+        "badge_id": participant.badge_id,
+        "kind": participant.kind,
+        "photo": photo,
+    }
+
+
+# --- the door scan (POST /api/rooms/{id}/verify_access/) ----------------------------------------
+
+
+class VerifyAccessSerializer(serializers.Serializer):
+    qr_code = serializers.CharField(max_length=512, required=False, help_text=_("The scanned QR payload."))
+    badge_id = serializers.CharField(max_length=32, required=False, help_text=_("Typed badge id (manual fallback)."))
+    direction = serializers.ChoiceField(choices=RoomAccess.Direction.choices, default=RoomAccess.Direction.ENTRY)
+    # Its queryset is made only when a value comes: the door scan rarely names a session.
+    session = EventRelatedField(
+        sessions_for_event,
+        model=Session,
+        required=False,
+        allow_null=True,
+        help_text=_("The session the scan is for; by default the one running in the room now."),
+    )
+    nonce = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text=_("Client-chosen id of this scan: a retry with the same nonce returns the first decision."),
+    )
+
+    def validate(self, attrs):
+        _one_badge(attrs)
+        return attrs
+
+
+class ScanParticipantSerializer(serializers.Serializer):  # the shape of holder_summary()
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    badge_id = serializers.CharField()
+    kind = serializers.CharField()
+    photo = serializers.CharField(allow_null=True)
+
+
+class ScanRoomSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    capacity = serializers.IntegerField()
+    current_participants = serializers.IntegerField()
+    occupancy_percentage = serializers.FloatField()
+
+
+class ScanSessionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    session_type = serializers.CharField()
+    is_paid = serializers.BooleanField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    """The answer to every scan, granted or denied (always HTTP 200)."""
+
+    status = serializers.ChoiceField(choices=RoomAccess.Status.choices)
+    reason = serializers.ChoiceField(
+        choices=RoomAccess.Reason.choices, allow_null=True, help_text=_("Why it was denied; null when granted.")
+    )
+    message = serializers.CharField(help_text=_("For the controller's screen, in the request's language."))
+    direction = serializers.ChoiceField(choices=RoomAccess.Direction.choices)
+    already_inside = serializers.BooleanField()
+    participant = ScanParticipantSerializer(allow_null=True)
+    room = ScanRoomSerializer()
+    session = ScanSessionSerializer(allow_null=True)
+    access_id = serializers.IntegerField()
+    scanned_at = serializers.DateTimeField()
+
+
+def decision_payload(decision, request=None) -> dict:
+    """:class:`DecisionSerializer`'s shape, built directly: the door scan answers on every scan."""
+    access, room, session = decision.access, decision.room, decision.access.session
+    return {
+        "status": access.status,
+        "reason": access.denial_reason or None,
+        "message": decision.message,
+        "direction": access.direction,
+        "already_inside": access.already_inside,
+        "participant": None if access.participant is None else holder_summary(access.participant, request),
+        "room": {
+            "id": room.pk,
+            "name": room.name,
+            "capacity": room.capacity,
+            "current_participants": room.current_participants,
+            "occupancy_percentage": room.occupancy_percentage,
+        },
+        "session": None
+        if session is None
+        else {
+            "id": session.pk,
+            "title": session.title,
+            "session_type": session.session_type,
+            "is_paid": session.is_paid,
+        },
+        "access_id": access.pk,
+        # Rendered like every other DateTimeField (in the current time zone).
+        "scanned_at": serializers.DateTimeField().to_representation(access.scanned_at),
+    }
+
+
 # --- verdicts of offline scans, read back from the stored row -----------------------------------
 
 
 def device_granted(access: RoomAccess) -> bool:
     """What the scanning device decided. A granted row was granted at the door; an offline
     denied row without a server verdict and without a known holder is a badge the device let
-    through but the server could not recognise (recorded denied, see scanning.py)."""
+    through but the server could not recognise (recorded denied, see events/services/access.py)."""
     if access.status == GRANTED:
         return True
     return access.offline and not access.server_reason and access.participant_id is None
@@ -159,18 +279,12 @@ class RoomAccessSerializer(serializers.ModelSerializer):
 class RoomAccessCreateSerializer(VerifyAccessSerializer):
     """A manual record: the same body as verify_access, plus the room and, optionally, when it happened."""
 
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.none(), help_text=_("A room of the current event."))
+    room = EventRelatedField(rooms_for_event, model=Room, help_text=_("A room of the current event."))
     scanned_at = DateTimeField(
         required=False,
         validators=[plausible_datetime, _check_not_future],
         help_text=_("When it happened (default now); the decision is taken as of that time."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        event = self.context.get("event")
-        if event is not None:
-            self.fields["room"].queryset = Room.objects.filter(event=event).select_related("event")
 
     def validate_nonce(self, value):
         return _check_nonce(value)
@@ -220,11 +334,9 @@ class SyncSerializer(serializers.Serializer):
         another event) refuses the batch, with the index of each faulty scan."""
         event = self.context["event"]
         scans = attrs["scans"]
-        rooms = {
-            r.pk: r for r in Room.objects.filter(event=event, pk__in={s["room"] for s in scans}).select_related("event")
-        }
+        rooms = {r.pk: r for r in rooms_for_event(event).filter(pk__in={s["room"] for s in scans})}
         wanted = {s["session"] for s in scans if s.get("session")}
-        sessions = {s.pk: s for s in Session.objects.filter(event=event, pk__in=wanted)} if wanted else {}
+        sessions = {s.pk: s for s in sessions_for_event(event).filter(pk__in=wanted)} if wanted else {}
         errors, faulty = [], False
         for scan in scans:
             error = {}
@@ -292,20 +404,6 @@ class QrVerifySerializer(serializers.Serializer):
     def validate(self, attrs):
         _one_badge(attrs)
         return attrs
-
-
-def participant_summary(participant: Participant, request=None) -> dict:
-    """Who holds the badge, as the door scan shows it (``decision_payload``'s participant)."""
-    photo = participant.user.photo.url if participant.user.photo else None
-    if photo and request is not None:
-        photo = request.build_absolute_uri(photo)
-    return {
-        "id": participant.pk,
-        "name": participant.user.get_full_name(),
-        "badge_id": participant.badge_id,
-        "kind": participant.kind,
-        "photo": photo,
-    }
 
 
 class QrVerifyResultSerializer(serializers.Serializer):
@@ -378,7 +476,24 @@ class StatsVerifierSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+def last_scan_row(access: RoomAccess) -> dict:
+    """One of the statistics' last scans (:class:`LastScanSerializer`), from its log row."""
+    participant, verifier = access.participant, access.verified_by
+    return {
+        "id": access.pk,
+        "participant": None if participant is None else holder_summary(participant),
+        "badge_input": "" if participant is not None else access.badge_input,
+        "direction": access.direction,
+        "status": access.status,
+        "reason": access.denial_reason or None,
+        "offline": access.offline,
+        "scanned_at": access.scanned_at,
+        "verified_by": None if verifier is None else {"id": verifier.pk, "name": verifier.get_full_name()},
+    }
+
+
 class LastScanSerializer(serializers.Serializer):
+    # Reads RoomAccess rows (selectors.access.room_scan_stats), shown as last_scan_row() says.
     id = serializers.IntegerField()
     participant = StatsParticipantSerializer(allow_null=True)
     badge_input = serializers.CharField(help_text=_("What was scanned, when it matched no badge holder."))
@@ -388,6 +503,9 @@ class LastScanSerializer(serializers.Serializer):
     offline = serializers.BooleanField()
     scanned_at = serializers.DateTimeField()
     verified_by = StatsVerifierSerializer(allow_null=True)
+
+    def to_representation(self, instance):
+        return super().to_representation(last_scan_row(instance))
 
 
 class RoomScanStatsSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from events.models import Participant, SessionAccess
 from events.models.participants import normalize_badge_id
+from events.selectors.participants import participants_for_event
 
 
 class AtelierAccessSerializer(serializers.ModelSerializer):
@@ -65,7 +66,8 @@ class AtelierPaymentSerializer(serializers.Serializer):
         given = [name for name in ("participant_id", "badge_id") if attrs.get(name) not in (None, "")]
         if len(given) != 1:
             raise serializers.ValidationError(_("Give either participant_id or badge_id."), code="participant_required")
-        badges = Participant.objects.filter(event=self.context["event"]).select_related("user")
+        # The holder rides along (the answer shows it); its rooms are not needed here.
+        badges = participants_for_event(self.context["event"]).prefetch_related(None)
         if given[0] == "participant_id":
             participant = badges.filter(pk=attrs["participant_id"]).first()
         else:

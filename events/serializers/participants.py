@@ -5,6 +5,8 @@ from rest_framework import serializers
 
 from accounts.models import User
 from events.models import Participant, Role
+from events.scoping import EventRelatedField
+from events.selectors import members_of_event
 
 _KIND_HELP = _("participant, or exposant (exhibitors hold badges too). The holder's role in the event follows.")
 
@@ -72,8 +74,10 @@ class ParticipantCreateSerializer(serializers.Serializer):
     """Either ``user_id`` (a user who already has a role in this event) or ``email``
     (an existing account, or a new one created without a password)."""
 
-    user_id = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.none(),
+    # Only the event's own members are reachable by id: no probing of other accounts.
+    user_id = EventRelatedField(
+        members_of_event,
+        model=User,
         required=False,
         help_text=_("A user who already has a role in this event (e.g. added through user-assignments)."),
     )
@@ -85,12 +89,6 @@ class ParticipantCreateSerializer(serializers.Serializer):
     )
     access_all_rooms = serializers.BooleanField(default=True)
     allowed_rooms = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
-
-    def __init__(self, *args, event=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if event is not None:
-            # Only the event's own members are reachable by id: no probing of other accounts.
-            self.fields["user_id"].queryset = User.objects.filter(event_assignments__event=event)
 
     def validate(self, attrs):
         if ("user_id" in attrs) == ("email" in attrs):

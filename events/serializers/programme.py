@@ -2,8 +2,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from events.models import Participant, Role, Room, Session, SessionAccess
+from events.models import Participant, Room, Session, SessionAccess
+from events.roles import TEAM
+from events.scoping import EventRelatedField
 from events.selectors.ateliers import places_left
+from events.selectors.programme import rooms_for_event
 from events.youtube import youtube_embed_url, youtube_video_id
 from makeplus.datetimes import SERIALIZER_FIELD_MAPPING
 
@@ -42,14 +45,10 @@ class RoomBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "capacity", "location"]
 
 
-# Roles that see every stream and detail of the programme, paid or not.
-STAFF_ROLES = {Role.ORGANISATEUR, Role.GESTIONNAIRE_DES_SALLES, Role.CONTROLLEUR_DES_BADGES}
-
-
 class SessionSerializer(serializers.ModelSerializer):
     # start_time / end_time: refused (date_out_of_range) rather than overflowing at the edge of the calendar.
     serializer_field_mapping = SERIALIZER_FIELD_MAPPING
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.none())
+    room = EventRelatedField(rooms_for_event, model=Room)
     room_detail = RoomBriefSerializer(source="room", read_only=True)
     is_live = serializers.BooleanField(read_only=True)
     duration_minutes = serializers.IntegerField(read_only=True)
@@ -99,20 +98,14 @@ class SessionSerializer(serializers.ModelSerializer):
         # null: no stream (as it reads when the stream is not for the caller, see to_representation).
         extra_kwargs = {"youtube_live_url": {"allow_null": True}}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        event = self.context.get("event")
-        if event is not None:
-            self.fields["room"].queryset = Room.objects.filter(event=event)
-
     def validate_youtube_live_url(self, value):
         return value or ""
 
     def _stream_visible(self, session) -> bool:
-        """A paid atelier's stream is for staff and for participants who paid."""
+        """A paid atelier's stream is for the team and for participants who paid."""
         if not session.is_paid:
             return True
-        if self.context.get("role") in STAFF_ROLES:
+        if self.context.get("role") in TEAM:
             return True
         return getattr(session, "my_access_status", None) == SessionAccess.Status.PAID
 

@@ -3,6 +3,9 @@ from rest_framework import serializers
 
 from accounts.models import User
 from events.models import Room, RoomAssignment
+from events.scoping import EventRelatedField
+from events.selectors import members_of_event
+from events.selectors.programme import rooms_for_event
 from events.serializers import UserBriefSerializer
 from events.serializers.programme import RoomBriefSerializer
 from makeplus.datetimes import SERIALIZER_FIELD_MAPPING
@@ -11,11 +14,11 @@ from makeplus.datetimes import SERIALIZER_FIELD_MAPPING
 class RoomAssignmentSerializer(serializers.ModelSerializer):
     # start_time / end_time: refused (date_out_of_range) rather than overflowing at the edge of the calendar.
     serializer_field_mapping = SERIALIZER_FIELD_MAPPING
-    user = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.none(), help_text=_("A member of the current event holding the role.")
+    user = EventRelatedField(
+        members_of_event, model=User, help_text=_("A member of the current event holding the role.")
     )
     user_detail = UserBriefSerializer(source="user", read_only=True)
-    room = serializers.PrimaryKeyRelatedField(queryset=Room.objects.none())
+    room = EventRelatedField(rooms_for_event, model=Room)
     room_detail = RoomBriefSerializer(source="room", read_only=True)
     assigned_by = serializers.EmailField(source="assigned_by.email", read_only=True, allow_null=True, default=None)
 
@@ -37,13 +40,6 @@ class RoomAssignmentSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        event = self.context.get("event")
-        if event is not None:
-            self.fields["room"].queryset = Room.objects.filter(event=event)
-            self.fields["user"].queryset = User.objects.filter(event_assignments__event=event).distinct()
 
 
 class OnDutySerializer(serializers.ModelSerializer):

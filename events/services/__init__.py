@@ -4,7 +4,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User, normalize_email
+from events.counters import EVENT_TOTALS
 from events.models import Event, Participant, Role, UserEventAssignment
+from events.roles import BADGE_HOLDERS
 from makeplus.errors import AppError
 
 EVENT_FILE_FIELDS = ("programme_file", "guide_file")
@@ -44,9 +46,9 @@ def update_event(*, event: Event, actor: User, **fields) -> Event:
 
 
 def event_has_data(event: Event) -> bool:
-    """Anything besides its organisateurs: members, and (later) rooms, sessions, badges."""
+    """Anything besides its organisateurs: other members, rooms or badges (its counted rows)."""
     return UserEventAssignment.objects.filter(event=event).exclude(role=Role.ORGANISATEUR).exists() or any(
-        getattr(event, name) for name in ("total_rooms", "total_participants", "total_exhibitors")
+        getattr(event, total.field) for total in EVENT_TOTALS
     )
 
 
@@ -131,7 +133,7 @@ def update_assignment(
         _ensure_other_organisateur(assignment)
     assignment.role, assignment.is_active = new_role, new_active
     assignment.save(update_fields=["role", "is_active"])
-    if new_role in (Role.PARTICIPANT, Role.EXPOSANT):
+    if new_role in BADGE_HOLDERS:
         # A badge follows its holder's role (exposant badges count as exhibitors).
         badge = Participant.objects.filter(event_id=assignment.event_id, user_id=assignment.user_id).first()
         if badge is not None and badge.kind != new_role:

@@ -19,11 +19,10 @@ from accounts.models import User, normalize_email
 from events import badges
 from events.models import Event, Participant, Role, Room, SessionAccess, UserEventAssignment
 from events.models.participants import new_badge_id
+from events.roles import BADGE_HOLDERS
 from events.services import role_given
 from makeplus.errors import AppError
 
-# The role a badge holder has in its event, by kind of badge.
-BADGE_ROLES = {Participant.Kind.PARTICIPANT: Role.PARTICIPANT, Participant.Kind.EXPOSANT: Role.EXPOSANT}
 _BADGE_ID_ATTEMPTS = 5
 
 
@@ -63,7 +62,7 @@ def _user_for_email(email: str, first_name: str, last_name: str) -> User:
 
 def _ensure_role(*, event: Event, user: User, kind: str, actor: User | None) -> UserEventAssignment:
     """The user holds the role matching the badge kind, active; staff cannot hold a badge."""
-    role = BADGE_ROLES[kind]
+    role = Role(kind)  # a badge's kind is its holder's role
     assignment = UserEventAssignment.objects.select_for_update().filter(event=event, user=user).first()
     if assignment is None:
         try:
@@ -73,7 +72,7 @@ def _ensure_role(*, event: Event, user: User, kind: str, actor: User | None) -> 
             return assignment
         except IntegrityError:  # assigned meanwhile (user-assignments API): decide on that row
             assignment = UserEventAssignment.objects.select_for_update().get(event=event, user=user)
-    if assignment.role not in BADGE_ROLES.values():
+    if assignment.role not in BADGE_HOLDERS:
         raise AppError(
             _("This person is on the event's staff (%(role)s); change that role before giving a badge.")
             % {"role": Role(assignment.role).label},
@@ -127,7 +126,7 @@ def add_participant(
     password). The user gets (or gets back) the matching role in the event; the badge is signed."""
     if (user is None) == (not email):
         raise AppError(_("Give either an existing user or an email."), "user_or_email_required")
-    if kind not in BADGE_ROLES:
+    if kind not in BADGE_HOLDERS:
         raise AppError(_("A badge is for a participant or an exposant."), "invalid_kind")
     rooms = _rooms_of(event.pk, allowed_rooms) if allowed_rooms else []
     _lock_event(event.pk)
@@ -154,7 +153,7 @@ def update_participant(
     allowed_rooms: Iterable | None = None,
 ) -> Participant:
     """Change the kind of badge (the role follows) and room access. Check-in is the door scan's."""
-    if kind is not None and kind not in BADGE_ROLES:
+    if kind is not None and kind not in BADGE_HOLDERS:
         raise AppError(_("A badge is for a participant or an exposant."), "invalid_kind")
     rooms = _rooms_of(participant.event_id, allowed_rooms) if allowed_rooms is not None else None
     _lock_event(participant.event_id)
@@ -213,7 +212,7 @@ def remove_participant(*, participant: Participant, actor: User | None) -> None:
         )
     assignment = (
         UserEventAssignment.objects.select_for_update()
-        .filter(event_id=participant.event_id, user_id=participant.user_id, role__in=BADGE_ROLES.values())
+        .filter(event_id=participant.event_id, user_id=participant.user_id, role__in=BADGE_HOLDERS)
         .first()
     )
     participant.delete()

@@ -15,10 +15,10 @@ Every change moves ``updated_at`` so that ``?since=`` polling sees it.
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.counters import bump
 from events.models import Participant, QuestionUpvote, Session, SessionAccess, SessionQuestion
 from makeplus.errors import AppError
 
@@ -60,7 +60,7 @@ def ask_question(*, session: Session, user, text: str, is_anonymous: bool = Fals
 
 def toggle_upvote(*, question: SessionQuestion, user) -> Vote:
     """Add the caller's vote, or take it back if it had one. The vote row and the counter
-    change in one transaction (F() updates: exact under concurrency)."""
+    (``UPVOTES`` in events/counters.py) change in one transaction (F() updates: exact under concurrency)."""
     if question.asked_by_id == user.pk:
         raise AppError(_("You cannot upvote your own question."), "own_question")
     check_may_participate(session=question.session, user=user)
@@ -76,9 +76,7 @@ def toggle_upvote(*, question: SessionQuestion, user) -> Vote:
                 # The same user voted in a concurrent request that committed first: already counted.
                 return Vote(question.pk, True, _count(question))
             delta, upvoted = 1, True
-        SessionQuestion.objects.filter(pk=question.pk).update(
-            upvote_count=F("upvote_count") + delta, updated_at=timezone.now()
-        )
+        bump(SessionQuestion.objects.filter(pk=question.pk), "upvote_count", delta, updated_at=timezone.now())
         return Vote(question.pk, upvoted, _count(question))
 
 

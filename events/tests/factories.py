@@ -4,7 +4,9 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from events.models import Event, Role, UserEventAssignment
+from events.models import Event, Participant, Role, UserEventAssignment
+from events.services import update_assignment
+from events.services.participants import add_participant
 
 
 class EventFactory(factory.django.DjangoModelFactory):
@@ -27,3 +29,29 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(EventFactory)
     role = Role.PARTICIPANT
     is_active = True
+
+
+def badge_holder(
+    event,
+    *,
+    kind=Participant.Kind.PARTICIPANT,
+    role=None,
+    access_all_rooms=True,
+    allowed_rooms=None,
+    **user_fields,
+) -> Participant:
+    """A new user (``user_fields`` for UserFactory) holding a badge of ``event``, added the real way:
+    add_participant gives the role of its kind and a signed badge. ``role`` then changes that role
+    as an organisateur would (update_assignment): staff keep their badge, an exposant's badge follows."""
+    holder = add_participant(
+        event=event,
+        actor=None,
+        user=UserFactory(**user_fields),
+        kind=kind,
+        access_all_rooms=access_all_rooms,
+        allowed_rooms=allowed_rooms,
+    )
+    if role is not None and role != kind:
+        update_assignment(assignment=holder.user.event_assignments.get(event=event), actor=None, role=role)
+        holder.refresh_from_db()
+    return holder

@@ -1,48 +1,37 @@
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 
-from accounts.tests.factories import UserFactory
-from events.models import Role, Session
-from events.tests.factories import AssignmentFactory
+from events.models import Session
 from events.tests.factories_programme import RoomFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def organiser_admin(event_a):
-    user = UserFactory(is_staff=True)
-    AssignmentFactory(user=user, event=event_a, role=Role.ORGANISATEUR)
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def test_organiser_sees_only_its_rooms_and_sessions(organiser_admin, event_a, event_b):
+def test_organiser_sees_only_its_rooms_and_sessions(organisateur_admin, event_a, event_b):
+    client = organisateur_admin.client
     own = RoomFactory(event=event_a, name="Salle Atlas")
     foreign = RoomFactory(event=event_b, name="Salle Oran")
     SessionFactory(room=own, title="Keynote")
     foreign_session = SessionFactory(room=foreign, title="Ailleurs")
 
-    rooms = organiser_admin.get("/admin/events/room/")
-    sessions = organiser_admin.get("/admin/events/session/")
+    rooms = client.get("/admin/events/room/")
+    sessions = client.get("/admin/events/session/")
 
     assert rooms.status_code == 200
     assert [r.name for r in rooms.context["cl"].result_list] == ["Salle Atlas"]
     assert [s.title for s in sessions.context["cl"].result_list] == ["Keynote"]
-    assert organiser_admin.get(f"/admin/events/room/{own.pk}/change/").status_code == 200
-    assert organiser_admin.get(f"/admin/events/room/{foreign.pk}/change/").status_code == 302
-    assert organiser_admin.get(f"/admin/events/session/{foreign_session.pk}/change/").status_code == 302
+    assert client.get(f"/admin/events/room/{own.pk}/change/").status_code == 200
+    assert client.get(f"/admin/events/room/{foreign.pk}/change/").status_code == 302
+    assert client.get(f"/admin/events/session/{foreign_session.pk}/change/").status_code == 302
 
 
-def test_session_form_applies_the_programme_rules(organiser_admin, event_a):
+def test_session_form_applies_the_programme_rules(organisateur_admin, event_a):
     room = RoomFactory(event=event_a)
     existing = SessionFactory(room=room)
     start = existing.start_time + timedelta(minutes=30)
 
-    response = organiser_admin.post(
+    response = organisateur_admin.client.post(
         "/admin/events/session/add/",
         {
             "event": str(event_a.pk),
@@ -66,12 +55,12 @@ def test_session_form_applies_the_programme_rules(organiser_admin, event_a):
     assert Session.objects.count() == 1
 
 
-def test_organiser_sees_only_its_shifts(organiser_admin, event_a, event_b):
+def test_organiser_sees_only_its_shifts(organisateur_admin, event_a, event_b):
     from events.tests.factories_staff import RoomAssignmentFactory
 
     own = RoomAssignmentFactory(room=RoomFactory(event=event_a))
     RoomAssignmentFactory(room=RoomFactory(event=event_b))
 
-    response = organiser_admin.get("/admin/events/roomassignment/")
+    response = organisateur_admin.client.get("/admin/events/roomassignment/")
 
     assert [a.pk for a in response.context["cl"].result_list] == [own.pk]

@@ -1,9 +1,8 @@
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
-from conftest import error_codes, run_together
+from conftest import assert_same_queries, error_codes, run_together
 from events.models import Role, UserEventAssignment
 from events.tests.factories import AssignmentFactory, EventFactory
 
@@ -11,11 +10,6 @@ pytestmark = pytest.mark.django_db
 
 ROLES = list(Role.values)
 NOT_ORGANISATEUR = [r for r in ROLES if r != Role.ORGANISATEUR]
-
-
-@pytest.fixture
-def organisateur(member, event_a):
-    return member(Role.ORGANISATEUR, event_a)
 
 
 def test_organisateur_lists_only_its_events_assignments(organisateur, event_a, event_b):
@@ -218,13 +212,13 @@ def test_filters_and_search(organisateur, event_a):
 
 def test_list_query_count_is_the_same_for_1_and_30_rows(organisateur, event_a):
     client, _ = organisateur
-    with CaptureQueriesContext(connection) as one:
-        assert client.get("/api/user-assignments/").json()["count"] == 1
-    AssignmentFactory.create_batch(29, event=event_a, assigned_by=UserFactory())
-    with CaptureQueriesContext(connection) as many:
-        assert client.get("/api/user-assignments/?page_size=50").json()["count"] == 30
+    one, many = assert_same_queries(  # user+assignment, count, page
+        lambda: client.get("/api/user-assignments/?page_size=50").json()["count"],
+        lambda: AssignmentFactory.create_batch(29, event=event_a, assigned_by=UserFactory()),
+        expected=3,
+    )
 
-    assert len(one) == len(many) == 3  # user+assignment, count, page
+    assert (one, many) == (1, 30)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite locks the file)")

@@ -2,11 +2,9 @@ import os
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
-from conftest import error_codes
+from conftest import assert_same_queries, error_codes
 from events.models import Event, Participant, Role, Session, UserEventAssignment
 from events.tests.factories import AssignmentFactory, EventFactory
 from events.tests.factories_programme import RoomFactory, SessionFactory
@@ -67,14 +65,13 @@ def test_list_query_count_is_the_same_for_1_and_30_events(client_for):
     user = UserFactory()
     client = client_for(user)
     AssignmentFactory(user=user, role=Role.PARTICIPANT)
-    with CaptureQueriesContext(connection) as one:
-        assert client.get("/api/events/").json()["count"] == 1
-    for _ in range(29):
-        AssignmentFactory(user=user, role=Role.EXPOSANT)
-    with CaptureQueriesContext(connection) as many:
-        assert client.get("/api/events/?page_size=50").json()["count"] == 30
+    one, many = assert_same_queries(  # user, count, page
+        lambda: client.get("/api/events/?page_size=50").json()["count"],
+        lambda: [AssignmentFactory(user=user, role=Role.EXPOSANT) for _ in range(29)],
+        expected=3,
+    )
 
-    assert len(one) == len(many) == 3  # user, count, page
+    assert (one, many) == (1, 30)
 
 
 def test_list_filters_search_and_paginates(member, event_a):
@@ -251,9 +248,10 @@ def test_delete_of_another_event_is_404(member, event_a, event_b):
 
 
 def test_statistics_for_organisateur(member, event_a):
+    from events.calendar import event_day_bounds as day_bounds
+    from events.calendar import event_today as algiers_today
     from events.counters import recount_scan_counts
     from events.models import Room, RoomAccess
-    from events.selectors.access import algiers_today, day_bounds
 
     client, _ = member(Role.ORGANISATEUR, event_a)
     for assignment in AssignmentFactory.create_batch(3, event=event_a, role=Role.PARTICIPANT):
@@ -371,13 +369,10 @@ def test_statistics_of_another_event_is_404(member, event_a, event_b):
 
 def test_statistics_query_count_does_not_grow_with_members(member, event_a):
     client, _ = member(Role.ORGANISATEUR, event_a)
-    with CaptureQueriesContext(connection) as few:
-        client.get(f"/api/events/{event_a.pk}/statistics/")
-    AssignmentFactory.create_batch(25, event=event_a, role=Role.PARTICIPANT)
-    with CaptureQueriesContext(connection) as many:
-        client.get(f"/api/events/{event_a.pk}/statistics/")
-
-    assert len(few) == len(many)
+    assert_same_queries(
+        lambda: client.get(f"/api/events/{event_a.pk}/statistics/"),
+        lambda: AssignmentFactory.create_batch(25, event=event_a, role=Role.PARTICIPANT),
+    )
 
 
 # --- files ------------------------------------------------------------------------------------

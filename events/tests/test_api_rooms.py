@@ -1,8 +1,6 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from conftest import error_codes
+from conftest import assert_same_queries, error_codes
 from events.models import Participant, Role, Room
 from events.tests.factories import AssignmentFactory
 from events.tests.factories_programme import RoomFactory, SessionFactory
@@ -221,24 +219,25 @@ def test_room_participants_is_for_organisateurs_and_gestionnaires_on_duty(member
 def test_rooms_list_query_count_is_constant(member, event_a):
     client, _ = member(Role.PARTICIPANT, event_a)
     RoomFactory(event=event_a)
-    with CaptureQueriesContext(connection) as one:
-        assert client.get("/api/rooms/").json()["count"] == 1
-    RoomFactory.create_batch(49, event=event_a)
-    with CaptureQueriesContext(connection) as many:
-        assert client.get("/api/rooms/?page_size=100").json()["count"] == 50
+    one, many = assert_same_queries(
+        lambda: client.get("/api/rooms/?page_size=100").json()["count"],
+        lambda: RoomFactory.create_batch(49, event=event_a),
+    )
 
-    assert len(one) == len(many)
+    assert (one, many) == (1, 50)
 
 
 def test_room_participants_query_count_is_constant(member, event_a):
     room = RoomFactory(event=event_a)
     client, _ = member(Role.ORGANISATEUR, event_a)
     Participant.objects.create(event=event_a, user=AssignmentFactory(event=event_a).user)
-    with CaptureQueriesContext(connection) as one:
-        assert client.get(f"/api/rooms/{room.pk}/participants/").json()["count"] == 1
-    for assignment in AssignmentFactory.create_batch(49, event=event_a):
-        Participant.objects.create(event=event_a, user=assignment.user)
-    with CaptureQueriesContext(connection) as many:
-        assert client.get(f"/api/rooms/{room.pk}/participants/?page_size=100").json()["count"] == 50
 
-    assert len(one) == len(many)
+    def add_rows():
+        for assignment in AssignmentFactory.create_batch(49, event=event_a):
+            Participant.objects.create(event=event_a, user=assignment.user)
+
+    one, many = assert_same_queries(
+        lambda: client.get(f"/api/rooms/{room.pk}/participants/?page_size=100").json()["count"], add_rows
+    )
+
+    assert (one, many) == (1, 50)

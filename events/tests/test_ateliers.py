@@ -1,6 +1,5 @@
 """Ateliers: registration, unregistration, payments, organisers' registrations list, capacity."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import error_codes
+from conftest import assert_same_queries, error_codes, outcomes_of
 from events.models import Role, Session, SessionAccess
 from events.selectors.ateliers import (
     atelier_totals_for_event,
@@ -18,7 +17,7 @@ from events.selectors.ateliers import (
     registrations_for_session,
 )
 from events.services.ateliers import record_payment, register_for_session, unregister_from_session
-from events.tests.factories import AssignmentFactory, EventFactory
+from events.tests.factories import AssignmentFactory, EventFactory, badge_holder
 from events.tests.factories_ateliers import AtelierFactory, ParticipantFactory, SessionAccessFactory
 from events.tests.factories_programme import RoomFactory, SessionFactory
 from makeplus.errors import AppError
@@ -525,33 +524,6 @@ def test_registrations_for_session_filters_and_searches(event_a):
 # --- concurrency (PostgreSQL) ----------------------------------------------------------------
 
 
-def _race(calls) -> list[str]:
-    """Run every call at once in its own thread (own DB connection); the outcome code of each."""
-    barrier = threading.Barrier(len(calls))
-    outcomes, guard = [], threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait(timeout=30)
-            call()
-            outcome = "ok"
-        except AppError as exc:
-            outcome = exc.get_codes()
-        except Exception as exc:
-            outcome = repr(exc)
-        finally:
-            connection.close()
-        with guard:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks; run on PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_atelier_capacity_under_30_concurrent_registrations_for_10_places():
@@ -559,7 +531,9 @@ def test_atelier_capacity_under_30_concurrent_registrations_for_10_places():
     atelier = atelier_in(event, capacity=10)
     badges = [ParticipantFactory(event=event) for _ in range(30)]
 
-    outcomes = _race([lambda badge=badge: register_for_session(session=atelier, participant=badge) for badge in badges])
+    outcomes = outcomes_of(
+        [lambda badge=badge: register_for_session(session=atelier, participant=badge) for badge in badges]
+    )
 
     assert sorted(outcomes) == ["atelier_full"] * 20 + ["ok"] * 10
     assert taken(atelier) == 10
@@ -574,7 +548,7 @@ def test_atelier_capacity_under_concurrent_registrations_and_desk_payments():
     online = [ParticipantFactory(event=event) for _ in range(15)]
     at_desk = [ParticipantFactory(event=event) for _ in range(15)]
 
-    outcomes = _race(
+    outcomes = outcomes_of(
         [lambda badge=badge: register_for_session(session=atelier, participant=badge) for badge in online]
         + [
             lambda badge=badge: record_payment(session=atelier, participant=badge, actor=None, method="cash")
@@ -593,26 +567,10 @@ def url(session, action):
     return f"/api/sessions/{session.pk}/{action}/"
 
 
-@pytest.fixture
-def badge_holder(member, event_a):
-    """badge_holder(role) -> (client, badge): a new member of event_a holding a badge of that event."""
-
-    def _holder(role=Role.PARTICIPANT):
-        client, user = member(role, event_a)
-        kind = "exposant" if role == Role.EXPOSANT else "participant"
-        return client, ParticipantFactory(event=event_a, user=user, kind=kind)
-
-    return _holder
-
-
-@pytest.fixture
-def organisateur(member, event_a):
-    return member(Role.ORGANISATEUR, event_a)
-
-
 @pytest.mark.django_db
-def test_api_register_for_free_atelier(badge_holder, event_a):
-    client, badge = badge_holder()
+def test_api_register_for_free_atelier(client_for, event_a):
+    badge = badge_holder(event_a)
+    client = client_for(badge.user, event_a)
     atelier = atelier_in(event_a, capacity=3)
 
     response = client.post(url(atelier, "register"))
@@ -632,8 +590,8 @@ def test_api_register_for_free_atelier(badge_holder, event_a):
 
 
 @pytest.mark.django_db
-def test_api_register_twice_answers_200_with_same_place(badge_holder, event_a):
-    client, _ = badge_holder()
+def test_api_register_twice_answers_200_with_same_place(member, event_a):
+    client, _ = member(Role.PARTICIPANT, event_a, badge=True)
     atelier = atelier_in(event_a, capacity=3)
     client.post(url(atelier, "register"))
 
@@ -645,8 +603,8 @@ def test_api_register_twice_answers_200_with_same_place(badge_holder, event_a):
 
 
 @pytest.mark.django_db
-def test_api_register_for_paid_atelier_requires_payment(badge_holder, event_a):
-    client, _ = badge_holder()
+def test_api_register_for_paid_atelier_requires_payment(member, event_a):
+    client, _ = member(Role.PARTICIPANT, event_a, badge=True)
     atelier = atelier_in(event_a, paid=True)
 
     response = client.post(url(atelier, "register"))
@@ -663,8 +621,9 @@ def test_api_register_for_paid_atelier_requires_payment(badge_holder, event_a):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_api_every_role_with_a_badge_may_register_and_unregister(badge_holder, event_a, role):
-    client, badge = badge_holder(role)
+def test_api_every_role_with_a_badge_may_register_and_unregister(client_for, event_a, role):
+    badge = badge_holder(event_a, role=role)
+    client = client_for(badge.user, event_a)
     atelier = atelier_in(event_a)
 
     registered = client.post(url(atelier, "register"))
@@ -711,8 +670,9 @@ def test_api_badge_of_another_event_does_not_count(member, event_a, event_b, act
         ("get", "registrations", Role.ORGANISATEUR),
     ],
 )
-def test_api_another_events_session_is_404(badge_holder, event_a, event_b, method, action, role):
-    client, badge = badge_holder(role)
+def test_api_another_events_session_is_404(client_for, event_a, event_b, method, action, role):
+    badge = badge_holder(event_a, role=role)
+    client = client_for(badge.user, event_a)
     foreign = atelier_in(event_b, paid=True)
 
     response = getattr(client, method)(url(foreign, action), {"badge_id": badge.badge_id, "method": "cash"})
@@ -735,8 +695,9 @@ def test_api_without_selected_event_is_refused(client_for, user, event_a, method
 
 
 @pytest.mark.django_db
-def test_api_deactivated_member_loses_access_at_once(badge_holder, event_a):
-    client, badge = badge_holder()
+def test_api_deactivated_member_loses_access_at_once(client_for, event_a):
+    badge = badge_holder(event_a)
+    client = client_for(badge.user, event_a)
     atelier = atelier_in(event_a)
     badge.user.event_assignments.update(is_active=False)
 
@@ -760,8 +721,8 @@ def test_api_unauthenticated_is_401(api_client, event_a):
         ({"status": Session.Status.COMPLETED}, "session_closed", 409),
     ],
 )
-def test_api_register_for_closed_atelier(badge_holder, event_a, session_kwargs, code, status_code):
-    client, _ = badge_holder()
+def test_api_register_for_closed_atelier(member, event_a, session_kwargs, code, status_code):
+    client, _ = member(Role.PARTICIPANT, event_a, badge=True)
     atelier = atelier_in(event_a, **session_kwargs)
 
     response = client.post(url(atelier, "register"))
@@ -770,8 +731,8 @@ def test_api_register_for_closed_atelier(badge_holder, event_a, session_kwargs, 
 
 
 @pytest.mark.django_db
-def test_api_register_for_conference_is_refused(badge_holder, event_a):
-    client, _ = badge_holder()
+def test_api_register_for_conference_is_refused(member, event_a):
+    client, _ = member(Role.PARTICIPANT, event_a, badge=True)
     conference = SessionFactory(room=RoomFactory(event=event_a))
 
     response = client.post(url(conference, "register"))
@@ -780,8 +741,8 @@ def test_api_register_for_conference_is_refused(badge_holder, event_a):
 
 
 @pytest.mark.django_db
-def test_api_register_when_full_is_409(badge_holder, event_a):
-    client, _ = badge_holder()
+def test_api_register_when_full_is_409(member, event_a):
+    client, _ = member(Role.PARTICIPANT, event_a, badge=True)
     atelier = atelier_in(event_a, capacity=1)
     SessionAccessFactory(session=atelier)
 
@@ -792,8 +753,9 @@ def test_api_register_when_full_is_409(badge_holder, event_a):
 
 
 @pytest.mark.django_db
-def test_api_unregister_frees_the_place(badge_holder, event_a):
-    client, badge = badge_holder()
+def test_api_unregister_frees_the_place(client_for, event_a):
+    badge = badge_holder(event_a)
+    client = client_for(badge.user, event_a)
     atelier = atelier_in(event_a, capacity=2)
     SessionAccessFactory(session=atelier, participant=badge)
 
@@ -804,8 +766,9 @@ def test_api_unregister_frees_the_place(badge_holder, event_a):
 
 
 @pytest.mark.django_db
-def test_api_unregister_paid_place_is_409(badge_holder, event_a):
-    client, badge = badge_holder()
+def test_api_unregister_paid_place_is_409(client_for, event_a):
+    badge = badge_holder(event_a)
+    client = client_for(badge.user, event_a)
     atelier = atelier_in(event_a, paid=True)
     SessionAccessFactory(session=atelier, participant=badge, paid=True)
 
@@ -815,8 +778,8 @@ def test_api_unregister_paid_place_is_409(badge_holder, event_a):
 
 
 @pytest.mark.django_db
-def test_api_unregister_without_registration_is_409(badge_holder, event_a):
-    client, _ = badge_holder()
+def test_api_unregister_without_registration_is_409(member, event_a):
+    client, _ = member(Role.PARTICIPANT, event_a, badge=True)
 
     response = client.post(url(atelier_in(event_a), "unregister"))
 
@@ -864,8 +827,9 @@ def test_api_organisateur_records_walk_in_payment_by_participant_id_with_amount(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", NOT_ORGANISATEUR)
-def test_api_only_organisateurs_record_payments(badge_holder, event_a, role):
-    client, badge = badge_holder(role)
+def test_api_only_organisateurs_record_payments(client_for, event_a, role):
+    badge = badge_holder(event_a, role=role)
+    client = client_for(badge.user, event_a)
     atelier = atelier_in(event_a, paid=True)
     SessionAccessFactory(session=atelier, participant=badge)
 
@@ -1033,26 +997,24 @@ def test_api_only_organisateurs_list_registrations(member, event_a, role):
 @pytest.mark.django_db
 def test_api_registrations_query_count_is_the_same_for_1_and_50_rows(organisateur, event_a):
     client, me = organisateur
-    small = atelier_in(event_a, capacity=100, paid=True)
-    large = atelier_in(event_a, capacity=100, paid=True)
-    SessionAccessFactory(session=small, paid=True, recorded_by=me)
-    for i in range(50):
-        SessionAccessFactory(session=large, **({"paid": True, "recorded_by": me} if i % 2 else {}))
+    atelier = atelier_in(event_a, capacity=100, paid=True)
+    SessionAccessFactory(session=atelier, paid=True, recorded_by=me)
 
-    counts = []
-    for atelier, rows in ((small, 1), (large, 50)):
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url(atelier, "registrations"), {"page_size": 100})
-        assert len(response.json()["results"]) == rows
-        counts.append(len(queries))
+    def add_rows():
+        for i in range(1, 50):
+            SessionAccessFactory(session=atelier, **({"paid": True, "recorded_by": me} if i % 2 else {}))
 
-    assert counts[0] == counts[1]  # caller, session, page count, page rows, summary
+    # caller, session, page count, page rows, summary
+    one, many = assert_same_queries(lambda: client.get(url(atelier, "registrations"), {"page_size": 100}), add_rows)
+
+    assert (len(one.json()["results"]), len(many.json()["results"])) == (1, 50)
 
 
 @pytest.mark.django_db
-def test_api_session_list_and_detail_tell_caller_its_place_and_places_left(badge_holder, organisateur, event_a):
-    client, badge = badge_holder()
-    other_client, _ = badge_holder()
+def test_api_session_list_and_detail_tell_caller_its_place_and_places_left(member, client_for, organisateur, event_a):
+    badge = badge_holder(event_a)
+    client = client_for(badge.user, event_a)
+    other_client, _ = member(Role.PARTICIPANT, event_a, badge=True)
     organiser_client, _ = organisateur
     atelier = atelier_in(event_a, capacity=3, paid=True)
     client.post(url(atelier, "register"))

@@ -1,6 +1,5 @@
 import base64
 import struct
-import threading
 
 import pytest
 from cryptography.exceptions import InvalidSignature
@@ -8,21 +7,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django.db import connection
 
-from accounts.tests.factories import UserFactory
+from conftest import run_together
 from events import badges
-from events.badges import INVALID_BADGE, REVOKED, WRONG_EVENT, find_badge, public_key_payload, verify_badge
-from events.models import EventBadgeKey, Role
-from events.services.participants import add_participant, reissue_badge
-from events.tests.factories import AssignmentFactory, EventFactory
+from events.badges import find_badge, public_key_payload, verify_badge
+from events.models import EventBadgeKey, Role, RoomAccess
+from events.services.participants import reissue_badge
+from events.tests.factories import AssignmentFactory, EventFactory, badge_holder
 from events.tests.factories_participants import ParticipantFactory
 from events.tests.factories_programme import RoomFactory
 
+Reason = RoomAccess.Reason
+
 pytestmark = pytest.mark.django_db
-
-
-def holder(event, **user_fields):
-    """A participant added the real way (role, signed badge)."""
-    return add_participant(event=event, actor=None, user=UserFactory(**user_fields))
 
 
 def split(qr_code: str) -> tuple[bytes, bytes]:
@@ -45,7 +41,7 @@ def body_for(event, participant_id: int, version: int) -> bytes:
 
 
 def test_payload_is_compact_qr_alphanumeric_text(event_a):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
 
     qr_code = participant.qr_code_data
 
@@ -55,7 +51,7 @@ def test_payload_is_compact_qr_alphanumeric_text(event_a):
 
 
 def test_fresh_badge_verifies_with_only_the_public_key(event_a):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
     published = public_key_payload(event_a)  # what a scanner downloads once, then works offline
     public_key = Ed25519PublicKey.from_public_bytes(base64.b64decode(published["public_key"]))
 
@@ -97,7 +93,7 @@ def test_one_key_pair_per_event_created_once(event_a, event_b):
 
 
 def test_fresh_badge_is_valid(event_a, django_assert_num_queries):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
 
     with django_assert_num_queries(1):
         check = verify_badge(participant.qr_code_data, event=event_a)
@@ -115,49 +111,49 @@ def test_fresh_badge_is_valid(event_a, django_assert_num_queries):
 
 
 def test_scanner_text_variants_are_accepted(event_a):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
 
     for text in (f"  {participant.qr_code_data}\n", participant.qr_code_data.lower()):
         assert verify_badge(text, event=event_a).ok
 
 
 def test_tampered_version_fails_signature(event_a):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
     body, signature = split(participant.qr_code_data)
     forged = encode(body[:-4] + struct.pack(">I", 7), signature)
 
     check = verify_badge(forged, event=event_a)
 
-    assert (check.reason, check.participant) == (INVALID_BADGE, None)
+    assert (check.reason, check.participant) == (Reason.INVALID_BADGE, None)
 
 
 def test_tampered_participant_id_fails_signature(event_a):
-    victim, other = holder(event_a), holder(event_a)
+    victim, other = badge_holder(event_a), badge_holder(event_a)
     body, signature = split(victim.qr_code_data)
     forged = encode(body_for(event_a, other.pk, 1), signature)
 
     check = verify_badge(forged, event=event_a)
 
-    assert (check.reason, check.participant) == (INVALID_BADGE, None)
+    assert (check.reason, check.participant) == (Reason.INVALID_BADGE, None)
 
 
 def test_flipped_signature_bit_is_invalid(event_a):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
     body, signature = split(participant.qr_code_data)
     forged = encode(body, bytes([signature[0] ^ 1]) + signature[1:])
 
-    assert verify_badge(forged, event=event_a).reason == INVALID_BADGE
+    assert verify_badge(forged, event=event_a).reason == Reason.INVALID_BADGE
 
 
 def test_signature_by_another_events_key_is_invalid(event_a, event_b):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
     other_key = Ed25519PrivateKey.from_private_bytes(bytes(badges.badge_key_for(event_b).private_key))
     body = body_for(event_a, participant.pk, 1)
     forged = encode(body, other_key.sign(body))
 
     check = verify_badge(forged, event=event_a)
 
-    assert (check.reason, check.participant) == (INVALID_BADGE, None)
+    assert (check.reason, check.participant) == (Reason.INVALID_BADGE, None)
     with pytest.raises(InvalidSignature):
         Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_payload(event_a)["public_key"])).verify(
             other_key.sign(body), body
@@ -165,54 +161,54 @@ def test_signature_by_another_events_key_is_invalid(event_a, event_b):
 
 
 def test_genuine_badge_of_another_event_is_wrong_event(event_a, event_b):
-    foreigner = holder(event_b)
+    foreigner = badge_holder(event_b)
 
     check = verify_badge(foreigner.qr_code_data, event=event_a)
 
-    assert (check.reason, check.participant, check.badge_version) == (WRONG_EVENT, None, 1)
+    assert (check.reason, check.participant, check.badge_version) == (Reason.WRONG_EVENT, None, 1)
 
 
 def test_reissued_badge_old_code_is_revoked(event_a):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
     old_code, old_badge_id = participant.qr_code_data, participant.badge_id
 
     reissued = reissue_badge(participant=participant, actor=None)
 
     old = verify_badge(old_code, event=event_a)
     new = verify_badge(reissued.qr_code_data, event=event_a)
-    assert (old.reason, old.participant.pk, old.badge_version) == (REVOKED, participant.pk, 1)
+    assert (old.reason, old.participant.pk, old.badge_version) == (Reason.REVOKED, participant.pk, 1)
     assert (new.ok, new.badge_version) == (True, 2)
     assert reissued.badge_version == 2
     assert reissued.badge_id != old_badge_id
     # The typed id printed on the lost badge opens nothing either.
-    assert find_badge(event=event_a, badge_id=old_badge_id).reason == INVALID_BADGE
+    assert find_badge(event=event_a, badge_id=old_badge_id).reason == Reason.INVALID_BADGE
     assert find_badge(event=event_a, badge_id=reissued.badge_id).ok
 
 
 def test_revoked_wins_over_wrong_event(event_a, event_b):
-    foreigner = holder(event_b)
+    foreigner = badge_holder(event_b)
     old_code = foreigner.qr_code_data
     reissue_badge(participant=foreigner, actor=None)
 
     check = verify_badge(old_code, event=event_a)
 
-    assert (check.reason, check.participant) == (REVOKED, None)  # never another event's participant
+    assert (check.reason, check.participant) == (Reason.REVOKED, None)  # never another event's participant
 
 
 def test_version_never_issued_is_invalid(event_a):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
     key = Ed25519PrivateKey.from_private_bytes(bytes(badges.badge_key_for(event_a).private_key))
     body = body_for(event_a, participant.pk, 2)
 
-    assert verify_badge(encode(body, key.sign(body)), event=event_a).reason == INVALID_BADGE
+    assert verify_badge(encode(body, key.sign(body)), event=event_a).reason == Reason.INVALID_BADGE
 
 
 def test_unknown_participant_is_invalid(event_a):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
     code = participant.qr_code_data
     participant.delete()
 
-    assert verify_badge(code, event=event_a).reason == INVALID_BADGE
+    assert verify_badge(code, event=event_a).reason == Reason.INVALID_BADGE
 
 
 @pytest.mark.parametrize("participant_id", [0, 2**63, 2**64 - 1])
@@ -220,7 +216,7 @@ def test_signed_out_of_range_participant_id_is_invalid(event_a, participant_id):
     key = Ed25519PrivateKey.from_private_bytes(bytes(badges.badge_key_for(event_a).private_key))
     body = body_for(event_a, participant_id, 1)
 
-    assert verify_badge(encode(body, key.sign(body)), event=event_a).reason == INVALID_BADGE
+    assert verify_badge(encode(body, key.sign(body)), event=event_a).reason == Reason.INVALID_BADGE
 
 
 def test_event_without_key_is_invalid(event_a):
@@ -228,7 +224,7 @@ def test_event_without_key_is_invalid(event_a):
     body = body_for(event_a, participant.pk, 1)
     forged = encode(body, Ed25519PrivateKey.generate().sign(body))
 
-    assert verify_badge(forged, event=event_a).reason == INVALID_BADGE
+    assert verify_badge(forged, event=event_a).reason == Reason.INVALID_BADGE
     assert not EventBadgeKey.objects.exists()
 
 
@@ -250,18 +246,18 @@ def test_unreadable_codes_are_invalid(event_a, text, django_assert_num_queries):
     with django_assert_num_queries(0):
         check = verify_badge(text, event=event_a)
 
-    assert (check.reason, check.participant) == (INVALID_BADGE, None)
+    assert (check.reason, check.participant) == (Reason.INVALID_BADGE, None)
 
 
 def test_non_canonical_spelling_is_invalid(event_a):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
     code = participant.qr_code_data
     # 93 bytes use 744 of the 745 bits of 149 base32 characters: set the unused last bit.
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
     variant = code[:-1] + alphabet[alphabet.index(code[-1]) | 1]
     assert variant != code
 
-    assert verify_badge(variant, event=event_a).reason == INVALID_BADGE
+    assert verify_badge(variant, event=event_a).reason == Reason.INVALID_BADGE
 
 
 # --- typed badge ids ---------------------------------------------------------------------
@@ -282,13 +278,13 @@ def test_typed_badge_id_of_another_event_is_wrong_event(event_a, event_b):
 
     check = find_badge(event=event_a, badge_id="abcd-efgh")
 
-    assert (check.reason, check.participant) == (WRONG_EVENT, None)
+    assert (check.reason, check.participant) == (Reason.WRONG_EVENT, None)
 
 
 def test_unknown_typed_badge_id_is_invalid(event_a):
     ParticipantFactory(event=event_a, badge_id="ABCDEFGH")
 
-    assert find_badge(event=event_a, badge_id="ABCDEFGJ").reason == INVALID_BADGE
+    assert find_badge(event=event_a, badge_id="ABCDEFGJ").reason == Reason.INVALID_BADGE
 
 
 @pytest.mark.parametrize("typed", ["", None, "ABC", "ABCDEFGHJ", "0OIL1234", "ABCD-EFG!"])
@@ -296,11 +292,11 @@ def test_malformed_typed_badge_id_is_invalid_without_a_query(event_a, typed, dja
     with django_assert_num_queries(0):
         check = find_badge(event=event_a, badge_id=typed)
 
-    assert (check.reason, check.method) == (INVALID_BADGE, "badge_id")
+    assert (check.reason, check.method) == (Reason.INVALID_BADGE, "badge_id")
 
 
 def test_qr_code_wins_over_typed_id(event_a):
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
     ParticipantFactory(event=event_a, badge_id="ABCDEFGH")
 
     check = find_badge(event=event_a, qr_code=participant.qr_code_data, badge_id="ABCDEFGH")
@@ -323,7 +319,7 @@ def _spellings(secret: bytes) -> list[str]:
 def test_private_key_never_in_any_api_response(client_for, event_a):
     organisateur = AssignmentFactory(event=event_a, role=Role.ORGANISATEUR).user
     room = RoomFactory(event=event_a)
-    participant = holder(event_a)
+    participant = badge_holder(event_a)
     org = client_for(organisateur, event_a)
     own = client_for(participant.user, event_a)
 
@@ -353,23 +349,8 @@ def test_private_key_never_in_any_api_response(client_for, event_a):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_first_use_creates_one_key_pair():
     event = EventFactory()
-    barrier = threading.Barrier(8)
-    keys, errors = [], []
 
-    def first_use():
-        try:
-            barrier.wait()
-            keys.append(bytes(badges.badge_key_for(event).public_key))
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first_use) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    keys, errors = run_together([lambda: bytes(badges.badge_key_for(event).public_key)] * 8)
 
     assert errors == []
     assert EventBadgeKey.objects.count() == 1
@@ -380,24 +361,9 @@ def test_concurrent_first_use_creates_one_key_pair():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_reissues_lose_no_version():
     event = EventFactory()
-    participant = add_participant(event=event, actor=None, user=UserFactory())
-    barrier = threading.Barrier(4)
-    errors = []
+    participant = badge_holder(event)
 
-    def reissue():
-        try:
-            barrier.wait()
-            reissue_badge(participant=participant, actor=None)
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=reissue) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _, errors = run_together([lambda: reissue_badge(participant=participant, actor=None)] * 4)
 
     participant.refresh_from_db()
     assert errors == []

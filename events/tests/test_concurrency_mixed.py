@@ -31,14 +31,12 @@ from django.db import connection, transaction
 from django.db.models import Count, F
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import UserFactory
 from conftest import run_together
 from events.counters import counters_disagreeing, rooms_disagreeing, scan_counts_disagreeing
 from events.models import Participant, QuestionUpvote, Role, Room, RoomAccess, Session, SessionAccess, SessionQuestion
-from events.services.participants import add_participant
 from events.services.programme import delete_room
 from events.services.questions import ask_question
-from events.tests.factories import AssignmentFactory, EventFactory
+from events.tests.factories import AssignmentFactory, EventFactory, badge_holder
 from events.tests.factories_ateliers import AtelierFactory
 from events.tests.factories_programme import RoomFactory, SessionFactory
 from events.tests.factories_staff import RoomAssignmentFactory
@@ -101,7 +99,7 @@ def fair(client_for):
     organisers = [AssignmentFactory(event=event, role=Role.ORGANISATEUR).user for _ in range(2)]
     doors = [RoomFactory(event=event, name=f"Salle {i}", capacity=DOOR_CAPACITY) for i in range(DOOR_ROOMS)]
     controllers = [RoomAssignmentFactory(room=room).user for room in doors for _ in range(CONTROLLERS_PER_ROOM)]
-    badges = [add_participant(event=event, actor=None, user=UserFactory()) for _ in range(BADGES)]
+    badges = [badge_holder(event) for _ in range(BADGES)]
 
     atelier = AtelierFactory(room=RoomFactory(event=event, name="Atelier", capacity=ATELIER_CAPACITY))
     talk = SessionFactory(room=RoomFactory(event=event, name="Amphi"), status=Session.Status.LIVE)
@@ -358,7 +356,7 @@ def test_room_with_a_door_log_is_not_deleted(client_for):
     event = EventFactory()
     room = RoomFactory(event=event)
     organiser = _client(client_for, AssignmentFactory(event=event, role=Role.ORGANISATEUR).user, event)
-    badge = add_participant(event=event, actor=None, user=UserFactory())
+    badge = badge_holder(event)
     organiser.post(f"/api/rooms/{room.pk}/verify_access/", {"qr_code": badge.qr_code_data, "direction": "exit"})
 
     response = organiser.delete(f"/api/rooms/{room.pk}/")
@@ -382,7 +380,7 @@ def test_scan_caught_by_the_deletion_of_its_room_is_404(client_for, scan):
     room = RoomFactory(event=event, capacity=5)
     organiser = AssignmentFactory(event=event, role=Role.ORGANISATEUR).user
     scanner = _client(client_for, organiser, event)
-    badge = add_participant(event=event, actor=None, user=UserFactory())
+    badge = badge_holder(event)
     body = {"qr_code": badge.qr_code_data if scan == "entry" else "MP1.UNREADABLE"}
     answers = []
 

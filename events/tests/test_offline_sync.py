@@ -5,13 +5,11 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
 from conftest import error_codes
 from events.counters import rooms_disagreeing
-from events.models import Participant, Role, Room, RoomAccess
-from events.services.participants import add_participant
-from events.services.scanning import verify_room_access
-from events.tests.factories import AssignmentFactory
+from events.models import Role, Room, RoomAccess
+from events.services.access import verify_room_access
+from events.tests.factories import badge_holder
 from events.tests.factories_programme import RoomFactory, SessionFactory
 from events.tests.factories_staff import RoomAssignmentFactory
 
@@ -26,22 +24,13 @@ def room(event_a):
 
 
 @pytest.fixture
-def organiser(event_a):
-    return AssignmentFactory(event=event_a, role=Role.ORGANISATEUR).user
-
-
-@pytest.fixture
-def sync(client_for, event_a, organiser):
-    client = client_for(organiser, event_a)
+def sync(event_a, organisateur):
+    client = organisateur.client
 
     def _sync(*scans, as_client=None):
         return (as_client or client).post(URL, {"scans": list(scans)})
 
     return _sync
-
-
-def _badge(event, **kwargs) -> Participant:
-    return add_participant(event=event, actor=None, user=UserFactory(), **kwargs)
 
 
 def _ago(minutes):
@@ -77,9 +66,9 @@ def _results(response):
 # --- applying ----------------------------------------------------------------------------------
 
 
-def test_scans_are_applied_in_scanned_at_order_and_answered_in_request_order(sync, event_a, room, organiser):
+def test_scans_are_applied_in_scanned_at_order_and_answered_in_request_order(sync, event_a, room, organisateur):
     other = RoomFactory(event=event_a, name="Salle Djurdjura", capacity=10)
-    badge = _badge(event_a)
+    badge = badge_holder(event_a)
 
     batch = [
         _scan("c-exit", other, badge, minutes_ago=10, direction="exit"),
@@ -96,9 +85,9 @@ def test_scans_are_applied_in_scanned_at_order_and_answered_in_request_order(syn
     ]
     rows = list(RoomAccess.objects.order_by("pk"))
     assert [(a.nonce, a.offline, a.verified_by_id) for a in rows] == [
-        ("a-in", True, organiser.pk),
-        ("b-move", True, organiser.pk),
-        ("c-exit", True, organiser.pk),
+        ("a-in", True, organisateur.user.pk),
+        ("b-move", True, organisateur.user.pk),
+        ("c-exit", True, organisateur.user.pk),
     ]
     assert [r["access_id"] for r in response.json()["results"]] == [rows[2].pk, rows[0].pk, rows[1].pk]
     assert [a.scanned_at for a in rows] == [datetime.fromisoformat(batch[i]["scanned_at"]) for i in (1, 2, 0)]
@@ -109,7 +98,7 @@ def test_scans_are_applied_in_scanned_at_order_and_answered_in_request_order(syn
 
 
 def test_equal_times_keep_the_request_order(sync, event_a, room):
-    badge = _badge(event_a)
+    badge = badge_holder(event_a)
 
     sync(_scan("1", room, badge, minutes_ago=5), _scan("2", room, badge, minutes_ago=5, direction="exit"))
 
@@ -118,7 +107,7 @@ def test_equal_times_keep_the_request_order(sync, event_a, room):
 
 
 def test_a_repeated_nonce_is_a_replay_in_the_batch_and_later(sync, event_a, room):
-    badge = _badge(event_a)
+    badge = badge_holder(event_a)
     batch = [_scan("same", room, badge, minutes_ago=20), _scan("same", room, badge, minutes_ago=10)]
 
     first = sync(*batch)
@@ -134,18 +123,18 @@ def test_a_repeated_nonce_is_a_replay_in_the_batch_and_later(sync, event_a, room
     assert _occupancy(room) == 1
 
 
-def test_a_nonce_first_used_online_replays_the_online_decision(sync, event_a, room, organiser):
-    online = verify_room_access(room=room, verifier=organiser, badge_id="ZZZZZZZZ", nonce="n-7").access
+def test_a_nonce_first_used_online_replays_the_online_decision(sync, event_a, room, organisateur):
+    online = verify_room_access(room=room, verifier=organisateur.user, badge_id="ZZZZZZZZ", nonce="n-7").access
 
-    response = sync(_scan("n-7", room, _badge(event_a)))
+    response = sync(_scan("n-7", room, badge_holder(event_a)))
 
     assert _results(response) == [("n-7", "denied", "invalid_badge", "invalid_badge", False, True)]
     assert response.json()["results"][0]["access_id"] == online.pk
 
 
 def test_device_granted_where_the_server_would_refuse_is_a_conflict(sync, event_a, room):
-    inside = [_badge(event_a) for _ in range(2)]
-    late = _badge(event_a)
+    inside = [badge_holder(event_a) for _ in range(2)]
+    late = badge_holder(event_a)
 
     response = sync(
         _scan("i1", room, inside[0], minutes_ago=30),
@@ -162,7 +151,7 @@ def test_device_granted_where_the_server_would_refuse_is_a_conflict(sync, event_
 
 
 def test_device_denied_where_the_server_would_grant_is_a_conflict(sync, event_a, room):
-    badge = _badge(event_a)
+    badge = badge_holder(event_a)
 
     response = sync(_scan("d", room, badge, status="denied", device_reason="not_allowed_room"))
 
@@ -178,10 +167,10 @@ def test_device_denied_where_the_server_would_grant_is_a_conflict(sync, event_a,
 
 
 def test_device_and_server_agreeing_is_no_conflict(sync, event_a, room):
-    stranger = _badge(event_a, access_all_rooms=False)
+    stranger = badge_holder(event_a, access_all_rooms=False)
 
     response = sync(
-        _scan("ok", room, _badge(event_a), minutes_ago=3),
+        _scan("ok", room, badge_holder(event_a), minutes_ago=3),
         _scan("no", room, stranger, minutes_ago=2, status="denied", device_reason="not_allowed_room"),
         _scan("bad", room, minutes_ago=1, status="denied", device_reason="invalid_badge", qr_code="MP1.GARBAGE"),
     )
@@ -204,7 +193,7 @@ def test_device_granting_an_unknown_badge_is_recorded_granted_and_a_conflict(syn
 def test_session_is_honoured(sync, event_a, room):
     atelier = SessionFactory(room=room, session_type="atelier")
 
-    response = sync(_scan("s", room, _badge(event_a), session=str(atelier.pk)))
+    response = sync(_scan("s", room, badge_holder(event_a), session=str(atelier.pk)))
 
     assert _results(response) == [("s", "granted", None, "not_registered", True, False)]
     assert RoomAccess.objects.get().session == atelier
@@ -214,7 +203,7 @@ def test_session_is_honoured(sync, event_a, room):
 
 
 def test_more_than_500_scans_are_refused_whole(sync, event_a, room):
-    badge = _badge(event_a)
+    badge = badge_holder(event_a)
 
     response = sync(*[_scan(f"n{i}", room, badge) for i in range(501)])
 
@@ -225,7 +214,7 @@ def test_more_than_500_scans_are_refused_whole(sync, event_a, room):
 
 def test_500_scans_are_accepted(sync, event_a, room):
     Room.objects.filter(pk=room.pk).update(capacity=1000)
-    badge = _badge(event_a)
+    badge = badge_holder(event_a)
 
     response = sync(*[_scan(f"n{i}", room, badge, direction="exit" if i % 2 else "entry") for i in range(500)])
 
@@ -259,15 +248,15 @@ def test_one_malformed_scan_refuses_the_batch(sync, event_a, event_b, room, brok
         "OTHER_ROOM_SESSION": str(other_room_session.pk),
         "FUTURE": (timezone.now() + timedelta(hours=1)).isoformat(),
     }
-    good = _scan("good", room, _badge(event_a))
-    bad = _scan("bad", room, _badge(event_a))
+    good = _scan("good", room, badge_holder(event_a))
+    bad = _scan("bad", room, badge_holder(event_a))
     for key, value in broken.items():
         if value is None:
             bad.pop(key, None)
         else:
             bad[key] = values.get(value, value)
 
-    response = sync(good, bad, _scan("good-too", room, _badge(event_a)))
+    response = sync(good, bad, _scan("good-too", room, badge_holder(event_a)))
 
     assert response.status_code == 400
     assert response.json()["type"] == "validation_error"
@@ -284,8 +273,8 @@ def test_one_malformed_scan_refuses_the_batch(sync, event_a, event_b, room, brok
         ({"scans": ["x"]}, [("scans.0.non_field_errors", "invalid")]),
     ],
 )
-def test_malformed_body(client_for, event_a, organiser, body, errors):
-    response = client_for(organiser, event_a).post(URL, body)
+def test_malformed_body(event_a, organisateur, body, errors):
+    response = organisateur.client.post(URL, body)
 
     assert response.status_code == 400
     assert [(e["attr"], e["code"]) for e in response.json()["errors"]] == errors
@@ -306,7 +295,7 @@ def _staff(room, role=Role.CONTROLLEUR_DES_BADGES, *, from_minutes=60, to_minute
 def test_staff_upload_scans_made_during_their_shift(client_for, sync, event_a, room, role):
     staff = _staff(room, role, from_minutes=90, to_minutes=45)  # the shift is over now: fine
 
-    response = sync(_scan("s1", room, _badge(event_a), minutes_ago=60), as_client=client_for(staff, event_a))
+    response = sync(_scan("s1", room, badge_holder(event_a), minutes_ago=60), as_client=client_for(staff, event_a))
 
     assert _results(response) == [("s1", "granted", None, None, False, False)]
     assert RoomAccess.objects.get().verified_by == staff
@@ -317,8 +306,8 @@ def test_a_scan_outside_the_shift_refuses_the_batch(client_for, sync, event_a, r
     client = client_for(staff, event_a)
 
     response = sync(
-        _scan("during", room, _badge(event_a), minutes_ago=60),
-        _scan("after", room, _badge(event_a), minutes_ago=30),
+        _scan("during", room, badge_holder(event_a), minutes_ago=60),
+        _scan("after", room, badge_holder(event_a), minutes_ago=30),
         as_client=client,
     )
 
@@ -331,7 +320,7 @@ def test_a_scan_at_another_room_refuses_the_batch(client_for, sync, event_a, roo
     staff = _staff(room)
     elsewhere = RoomFactory(event=event_a)
 
-    response = sync(_scan("x", elsewhere, _badge(event_a), minutes_ago=5), as_client=client_for(staff, event_a))
+    response = sync(_scan("x", elsewhere, badge_holder(event_a), minutes_ago=5), as_client=client_for(staff, event_a))
 
     assert (response.status_code, error_codes(response)) == (403, ["not_assigned_to_room"])
     assert RoomAccess.objects.count() == 0
@@ -341,7 +330,7 @@ def test_an_inactive_shift_does_not_count(client_for, sync, event_a, room):
     staff = _staff(room)
     staff.room_assignments.update(is_active=False)
 
-    response = sync(_scan("x", room, _badge(event_a), minutes_ago=5), as_client=client_for(staff, event_a))
+    response = sync(_scan("x", room, badge_holder(event_a), minutes_ago=5), as_client=client_for(staff, event_a))
 
     assert (response.status_code, error_codes(response)) == (403, ["not_assigned_to_room"])
 
@@ -350,7 +339,7 @@ def test_an_inactive_shift_does_not_count(client_for, sync, event_a, room):
 def test_badge_holders_may_not_upload(member, sync, event_a, room, role):
     client, _ = member(role, event_a)
 
-    response = sync(_scan("x", room, _badge(event_a)), as_client=client)
+    response = sync(_scan("x", room, badge_holder(event_a)), as_client=client)
 
     assert (response.status_code, error_codes(response)) == (403, ["insufficient_role"])
     assert RoomAccess.objects.count() == 0
@@ -359,7 +348,7 @@ def test_badge_holders_may_not_upload(member, sync, event_a, room, role):
 def test_another_events_organiser_cannot_use_this_events_rooms(member, sync, event_a, event_b, room):
     client, _ = member(Role.ORGANISATEUR, event_b)
 
-    response = sync(_scan("x", room, _badge(event_a)), as_client=client)
+    response = sync(_scan("x", room, badge_holder(event_a)), as_client=client)
 
     assert response.status_code == 400
     assert [(e["attr"], e["code"]) for e in response.json()["errors"]] == [("scans.0.room", "does_not_exist")]

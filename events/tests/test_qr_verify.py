@@ -1,17 +1,15 @@
 """Entrance check: POST /api/qr/verify/."""
 
-import threading
 from datetime import datetime
 
 import pytest
 from django.db import connection
 
-from accounts.tests.factories import UserFactory
-from conftest import error_codes
+from conftest import error_codes, run_together
 from events.models import Participant, Role, RoomAccess
 from events.services.access import check_badge
-from events.services.participants import add_participant, reissue_badge
-from events.tests.factories import AssignmentFactory, EventFactory
+from events.services.participants import reissue_badge
+from events.tests.factories import AssignmentFactory, EventFactory, badge_holder
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +29,8 @@ def desk(client_for, event_a):
     return _post
 
 
-def _badge(event, **kwargs) -> Participant:
-    return add_participant(event=event, actor=None, user=UserFactory(first_name="Amina", last_name="Kaci"), **kwargs)
-
-
 def test_valid_badge_without_check_in(desk, event_a):
-    badge = _badge(event_a, kind="exposant")
+    badge = badge_holder(event_a, kind="exposant", first_name="Amina", last_name="Kaci")
 
     response = desk(qr_code=badge.qr_code_data)
 
@@ -61,7 +55,7 @@ def test_valid_badge_without_check_in(desk, event_a):
 
 
 def test_check_in_once_then_idempotent(desk, event_a):
-    badge = _badge(event_a)
+    badge = badge_holder(event_a)
 
     first = desk(badge_id=badge.badge_id, check_in=True).json()
     second = desk(qr_code=badge.qr_code_data, check_in=True).json()
@@ -85,7 +79,7 @@ def test_check_in_once_then_idempotent(desk, event_a):
 
 
 def test_a_door_scan_check_in_is_seen(desk, event_a):
-    badge = _badge(event_a)
+    badge = badge_holder(event_a)
     Participant.objects.filter(pk=badge.pk).update(is_checked_in=True)
 
     body = desk(badge_id=badge.badge_id).json()
@@ -94,7 +88,7 @@ def test_a_door_scan_check_in_is_seen(desk, event_a):
 
 
 def test_typed_badge_id_with_spaces_and_prefix(desk, event_a):
-    badge = _badge(event_a)
+    badge = badge_holder(event_a)
 
     body = desk(badge_id=f"mp-{badge.badge_id[:4].lower()} {badge.badge_id[4:]}").json()
 
@@ -112,7 +106,7 @@ def test_typed_badge_id_with_spaces_and_prefix(desk, event_a):
     ],
 )
 def test_refused_badges_are_answers_and_never_checked_in(desk, event_a, make, reason, message, shows_holder):
-    badge = _badge(event_a)
+    badge = badge_holder(event_a, first_name="Amina", last_name="Kaci")
     body = {"qr_code": badge.qr_code_data}
     if make == "garbage":
         body = {"qr_code": "MP1.NOTAREALBADGE"}
@@ -121,9 +115,9 @@ def test_refused_badges_are_answers_and_never_checked_in(desk, event_a, make, re
     elif make == "revoked":
         reissue_badge(participant=badge, actor=None)
     elif make == "other_event":
-        body = {"qr_code": _badge(EventFactory()).qr_code_data}
+        body = {"qr_code": badge_holder(EventFactory()).qr_code_data}
     elif make == "other_event_id":
-        body = {"badge_id": _badge(EventFactory()).badge_id}
+        body = {"badge_id": badge_holder(EventFactory()).badge_id}
 
     response = desk(check_in=True, **body)
 
@@ -161,7 +155,7 @@ def test_messages_follow_the_language_codes_do_not(client_for, event_a):
 @pytest.mark.parametrize("role", ROLES)
 def test_role_matrix(member, event_a, role):
     client, _ = member(role, event_a)
-    badge = _badge(event_a)
+    badge = badge_holder(event_a)
 
     response = client.post(URL, {"badge_id": badge.badge_id, "check_in": True})
 
@@ -175,7 +169,7 @@ def test_role_matrix(member, event_a, role):
 
 def test_staff_of_another_event_see_a_wrong_event(member, event_a, event_b):
     client, _ = member(Role.ORGANISATEUR, event_b)
-    badge = _badge(event_a)
+    badge = badge_holder(event_a)
 
     body = client.post(URL, {"badge_id": badge.badge_id, "check_in": True}).json()
 
@@ -228,24 +222,9 @@ pg_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="row lock
 @pytest.mark.parametrize("attempt", range(3))
 def test_simultaneous_check_ins_check_in_once(attempt):
     event = EventFactory()
-    badge = _badge(event)
-    barrier = threading.Barrier(8)
-    results, errors = [], []
+    badge = badge_holder(event)
 
-    def run():
-        try:
-            barrier.wait()
-            results.append(check_badge(event=event, badge_id=badge.badge_id, check_in=True))
-        except Exception as exc:  # collected and asserted
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = run_together([lambda: check_badge(event=event, badge_id=badge.badge_id, check_in=True)] * 8)
 
     assert errors == []
     assert sorted(r.checked_in_now for r in results) == [False] * 7 + [True]

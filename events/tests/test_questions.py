@@ -1,14 +1,12 @@
 """Live Q&A: asking, listing, polling, upvotes, answers, moderation, anonymity, limits."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import error_codes
+from conftest import assert_same_queries, error_codes, run_together
 from events.models import Participant, QuestionUpvote, Role, Session, SessionQuestion
 from events.tests.factories import AssignmentFactory
 from events.tests.factories_ateliers import AtelierFactory, SessionAccessFactory
@@ -24,18 +22,6 @@ ROLES = list(Role.values)
 @pytest.fixture
 def talk(event_a):
     return SessionFactory(room=RoomFactory(event=event_a), title="Keynote")
-
-
-@pytest.fixture
-def badge_member(member):
-    """badge_member(role, event) -> (client, user): a member of `event` who holds a badge of it."""
-
-    def _badge_member(role, event):
-        client, user = member(role, event)
-        Participant.objects.create(user=user, event=event)
-        return client, user
-
-    return _badge_member
 
 
 @pytest.fixture
@@ -65,8 +51,8 @@ def _ids(response):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_ask_by_every_role_holding_a_badge(badge_member, talk, role):
-    client, user = badge_member(role, talk.event)
+def test_ask_by_every_role_holding_a_badge(member, talk, role):
+    client, user = member(role, talk.event, badge=True)
 
     response = client.post(_url(talk), {"text": "  Quand sort la v2 ?  "})
 
@@ -91,17 +77,17 @@ def test_ask_without_a_badge_is_403(member, talk, role):
     assert not SessionQuestion.objects.exists()
 
 
-def test_ask_while_live_is_allowed(badge_member, talk):
+def test_ask_while_live_is_allowed(member, talk):
     Session.objects.filter(pk=talk.pk).update(status=Session.Status.LIVE)
-    client, _ = badge_member(Role.PARTICIPANT, talk.event)
+    client, _ = member(Role.PARTICIPANT, talk.event, badge=True)
 
     assert client.post(_url(talk), {"text": "En direct ?"}).status_code == 201
 
 
 @pytest.mark.parametrize("status", [Session.Status.COMPLETED, Session.Status.CANCELLED])
-def test_ask_on_closed_session_is_409(badge_member, talk, status):
+def test_ask_on_closed_session_is_409(member, talk, status):
     Session.objects.filter(pk=talk.pk).update(status=status)
-    client, _ = badge_member(Role.PARTICIPANT, talk.event)
+    client, _ = member(Role.PARTICIPANT, talk.event, badge=True)
 
     response = client.post(_url(talk), {"text": "Trop tard ?"})
 
@@ -110,9 +96,9 @@ def test_ask_on_closed_session_is_409(badge_member, talk, status):
     assert not SessionQuestion.objects.exists()
 
 
-def test_ask_on_paid_atelier_needs_a_paid_access(badge_member, event_a):
+def test_ask_on_paid_atelier_needs_a_paid_access(member, event_a):
     atelier = AtelierFactory(room=RoomFactory(event=event_a), paid=True)
-    client, user = badge_member(Role.PARTICIPANT, event_a)
+    client, user = member(Role.PARTICIPANT, event_a, badge=True)
     badge = Participant.objects.get(user=user)
 
     without = client.post(_url(atelier), {"text": "Sans accès ?"})
@@ -127,9 +113,9 @@ def test_ask_on_paid_atelier_needs_a_paid_access(badge_member, event_a):
     assert list(SessionQuestion.objects.values_list("text", flat=True)) == ["Payé ?"]
 
 
-def test_ask_on_free_atelier_needs_no_access(badge_member, event_a):
+def test_ask_on_free_atelier_needs_no_access(member, event_a):
     atelier = AtelierFactory(room=RoomFactory(event=event_a))
-    client, _ = badge_member(Role.PARTICIPANT, event_a)
+    client, _ = member(Role.PARTICIPANT, event_a, badge=True)
 
     assert client.post(_url(atelier), {"text": "Gratuit ?"}).status_code == 201
 
@@ -144,8 +130,8 @@ def test_ask_on_free_atelier_needs_no_access(badge_member, event_a):
         ({"text": "Ok ?", "is_anonymous": "peut-être"}, "invalid"),
     ],
 )
-def test_ask_with_bad_input_is_400(badge_member, talk, payload, code):
-    client, _ = badge_member(Role.PARTICIPANT, talk.event)
+def test_ask_with_bad_input_is_400(member, talk, payload, code):
+    client, _ = member(Role.PARTICIPANT, talk.event, badge=True)
 
     response = client.post(_url(talk), payload)
 
@@ -154,8 +140,8 @@ def test_ask_with_bad_input_is_400(badge_member, talk, payload, code):
     assert not SessionQuestion.objects.exists()
 
 
-def test_ask_with_1000_chars_is_accepted(badge_member, talk):
-    client, _ = badge_member(Role.PARTICIPANT, talk.event)
+def test_ask_with_1000_chars_is_accepted(member, talk):
+    client, _ = member(Role.PARTICIPANT, talk.event, badge=True)
 
     response = client.post(_url(talk), {"text": "x" * 1000})
 
@@ -170,10 +156,10 @@ def test_text_length_is_checked_by_the_database(talk, user):
         SessionQuestion.objects.create(session=talk, asked_by=user, text="")
 
 
-def test_session_of_another_event_is_404(badge_member, event_a, event_b):
+def test_session_of_another_event_is_404(member, event_a, event_b):
     other = SessionFactory(room=RoomFactory(event=event_b))
     SessionQuestionFactory(session=other)
-    client, _ = badge_member(Role.ORGANISATEUR, event_a)
+    client, _ = member(Role.ORGANISATEUR, event_a, badge=True)
 
     assert client.get(_url(other)).status_code == 404
     assert client.post(_url(other), {"text": "Ailleurs ?"}).status_code == 404
@@ -185,10 +171,10 @@ def test_questions_need_an_event_member(api_client, client_for, user, talk):
     assert client_for(user).get(_url(talk)).status_code == 403
 
 
-def test_ask_is_rate_limited_per_user(badge_member, talk, settings):
+def test_ask_is_rate_limited_per_user(member, talk, settings):
     settings.QUESTION_RATE = "2/min"
-    client, _ = badge_member(Role.PARTICIPANT, talk.event)
-    other, _ = badge_member(Role.PARTICIPANT, talk.event)
+    client, _ = member(Role.PARTICIPANT, talk.event, badge=True)
+    other, _ = member(Role.PARTICIPANT, talk.event, badge=True)
 
     codes = [client.post(_url(talk), {"text": f"Q{i} ?"}).status_code for i in range(3)]
     limited = client.post(_url(talk), {"text": "Encore ?"})
@@ -247,47 +233,44 @@ def test_hidden_questions_are_invisible_to_non_moderators(member, gestionnaire, 
     assert organisateur.get(f"/api/questions/{hidden.pk}/").status_code == 200
 
 
-def test_list_query_count_is_the_same_for_1_and_50_questions(badge_member, talk):
-    client, _ = badge_member(Role.PARTICIPANT, talk.event)
+def test_list_query_count_is_the_same_for_1_and_50_questions(member, talk):
+    client, _ = member(Role.PARTICIPANT, talk.event, badge=True)
     SessionQuestionFactory(session=talk)
 
-    with CaptureQueriesContext(connection) as one:
-        assert client.get(_url(talk) + "?page_size=100").status_code == 200
-    for question in SessionQuestionFactory.create_batch(49, session=talk, is_anonymous=True):
-        QuestionUpvoteFactory(question=question)
-    with CaptureQueriesContext(connection) as many:
-        response = client.get(_url(talk) + "?page_size=100")
+    def add_rows():
+        for question in SessionQuestionFactory.create_batch(49, session=talk, is_anonymous=True):
+            QuestionUpvoteFactory(question=question)
 
+    one, response = assert_same_queries(lambda: client.get(_url(talk) + "?page_size=100"), add_rows)
+
+    assert one.status_code == 200
     assert len(response.json()["results"]) == 50
-    assert len(one) == len(many)
 
 
 def test_list_query_count_for_gestionnaire_is_fixed(gestionnaire, talk):
     client, _ = gestionnaire(talk.room)
     SessionQuestionFactory(session=talk, answered_by=AssignmentFactory(event=talk.event).user)
 
-    with CaptureQueriesContext(connection) as one:
-        client.get(_url(talk))
-    SessionQuestionFactory.create_batch(
-        10, session=talk, answered_by=AssignmentFactory(event=talk.event).user, is_hidden=True
+    _, response = assert_same_queries(
+        lambda: client.get(_url(talk)),
+        lambda: SessionQuestionFactory.create_batch(
+            10, session=talk, answered_by=AssignmentFactory(event=talk.event).user, is_hidden=True
+        ),
     )
-    with CaptureQueriesContext(connection) as many:
-        response = client.get(_url(talk))
 
     assert response.json()["count"] == 11
-    assert len(one) == len(many)
 
 
 # --- anonymity -----------------------------------------------------------------------------------------
 
 
-def test_anonymous_author_never_reaches_participants(badge_member, member, gestionnaire, talk):
-    author_client, author = badge_member(Role.PARTICIPANT, talk.event)
+def test_anonymous_author_never_reaches_participants(member, gestionnaire, talk):
+    author_client, author = member(Role.PARTICIPANT, talk.event, badge=True)
     author.first_name, author.last_name = "Yasmine", "Belkacem"
     author.save()
     created = author_client.post(_url(talk), {"text": "Question discrète ?", "is_anonymous": True})
     question_id = created.json()["id"]
-    voter, _ = badge_member(Role.PARTICIPANT, talk.event)
+    voter, _ = member(Role.PARTICIPANT, talk.event, badge=True)
     gestionnaire_client, _ = gestionnaire(talk.room)
     secrets = [author.email, "Yasmine", "Belkacem", '"author":{']
 
@@ -331,12 +314,12 @@ def test_signed_question_shows_its_author(member, talk, user):
 # --- since / ETag -----------------------------------------------------------------------------------------
 
 
-def test_since_returns_only_what_changed(badge_member, member, talk):
+def test_since_returns_only_what_changed(member, talk):
     long_ago = timezone.now() - timedelta(minutes=10)
     voted, answered, hidden, untouched = SessionQuestionFactory.create_batch(4, session=talk)
     SessionQuestion.objects.update(updated_at=long_ago)
     mark = timezone.now() - timedelta(minutes=5)
-    client, _ = badge_member(Role.PARTICIPANT, talk.event)
+    client, _ = member(Role.PARTICIPANT, talk.event, badge=True)
     organisateur, _ = member(Role.ORGANISATEUR, talk.event)
     client.post(f"/api/questions/{voted.pk}/upvote/")
     organisateur.patch(f"/api/questions/{answered.pk}/answer/", {"answer": "Oui."})
@@ -375,9 +358,9 @@ def test_bad_since_is_400(member, talk):
     assert (response.status_code, error_codes(response)) == (400, ["invalid"])
 
 
-def test_etag_gives_304_until_something_changes(badge_member, talk):
+def test_etag_gives_304_until_something_changes(member, talk):
     question = SessionQuestionFactory(session=talk)
-    client, _ = badge_member(Role.PARTICIPANT, talk.event)
+    client, _ = member(Role.PARTICIPANT, talk.event, badge=True)
 
     first = client.get(_url(talk))
     etag = first["ETag"]
@@ -392,8 +375,8 @@ def test_etag_gives_304_until_something_changes(badge_member, talk):
     assert changed["ETag"] != etag
 
 
-def test_etag_changes_when_a_question_is_deleted(badge_member, talk):
-    client, _ = badge_member(Role.PARTICIPANT, talk.event)
+def test_etag_changes_when_a_question_is_deleted(member, talk):
+    client, _ = member(Role.PARTICIPANT, talk.event, badge=True)
     SessionQuestionFactory(session=talk)
     mine = client.post(_url(talk), {"text": "À supprimer ?"}).json()
     etag = client.get(_url(talk))["ETag"]
@@ -403,10 +386,10 @@ def test_etag_changes_when_a_question_is_deleted(badge_member, talk):
     assert client.get(_url(talk), HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
-def test_etag_differs_between_users_and_filters(badge_member, talk):
+def test_etag_differs_between_users_and_filters(member, talk):
     SessionQuestionFactory(session=talk)
-    one, _ = badge_member(Role.PARTICIPANT, talk.event)
-    two, _ = badge_member(Role.PARTICIPANT, talk.event)
+    one, _ = member(Role.PARTICIPANT, talk.event, badge=True)
+    two, _ = member(Role.PARTICIPANT, talk.event, badge=True)
 
     etag = one.get(_url(talk))["ETag"]
 
@@ -417,9 +400,9 @@ def test_etag_differs_between_users_and_filters(badge_member, talk):
 # --- upvotes -----------------------------------------------------------------------------------------
 
 
-def test_upvote_toggles_exactly(badge_member, talk):
+def test_upvote_toggles_exactly(member, talk):
     question = SessionQuestionFactory(session=talk)
-    client, user = badge_member(Role.PARTICIPANT, talk.event)
+    client, user = member(Role.PARTICIPANT, talk.event, badge=True)
 
     first = client.post(f"/api/questions/{question.pk}/upvote/")
     listed = client.get(_url(talk)).json()["results"][0]
@@ -433,8 +416,8 @@ def test_upvote_toggles_exactly(badge_member, talk):
     assert not QuestionUpvote.objects.exists()
 
 
-def test_upvote_own_question_is_400(badge_member, talk):
-    client, user = badge_member(Role.PARTICIPANT, talk.event)
+def test_upvote_own_question_is_400(member, talk):
+    client, user = member(Role.PARTICIPANT, talk.event, badge=True)
     question = SessionQuestionFactory(session=talk, asked_by=user)
 
     response = client.post(f"/api/questions/{question.pk}/upvote/")
@@ -443,14 +426,14 @@ def test_upvote_own_question_is_400(badge_member, talk):
     assert SessionQuestion.objects.get().upvote_count == 0
 
 
-def test_upvote_refusals(badge_member, member, event_a, event_b, talk):
+def test_upvote_refusals(member, event_a, event_b, talk):
     hidden = SessionQuestionFactory(session=talk, is_hidden=True)
     elsewhere = SessionQuestionFactory(session=SessionFactory(room=RoomFactory(event=event_b)))
     closed = SessionQuestionFactory(
         session=SessionFactory(room=talk.room, start_time=talk.end_time, status="completed")
     )
     open_ = SessionQuestionFactory(session=talk)
-    client, _ = badge_member(Role.PARTICIPANT, event_a)
+    client, _ = member(Role.PARTICIPANT, event_a, badge=True)
     no_badge, _ = member(Role.PARTICIPANT, event_a)
 
     assert client.post(f"/api/questions/{hidden.pk}/upvote/").status_code == 404
@@ -461,10 +444,10 @@ def test_upvote_refusals(badge_member, member, event_a, event_b, talk):
     assert set(SessionQuestion.objects.values_list("upvote_count", flat=True)) == {0}
 
 
-def test_upvote_on_paid_atelier_needs_a_paid_access(badge_member, event_a):
+def test_upvote_on_paid_atelier_needs_a_paid_access(member, event_a):
     atelier = AtelierFactory(room=RoomFactory(event=event_a), paid=True)
     question = SessionQuestionFactory(session=atelier)
-    client, _ = badge_member(Role.PARTICIPANT, event_a)
+    client, _ = member(Role.PARTICIPANT, event_a, badge=True)
 
     response = client.post(f"/api/questions/{question.pk}/upvote/")
 
@@ -480,33 +463,21 @@ def test_twenty_users_upvoting_at_once_count_exactly():
     talk = SessionFactory()
     question = SessionQuestionFactory(session=talk)
     voters = [ParticipantFactory(event=talk.event).user for _ in range(20)]
-    errors = []
+
+    def vote(user):
+        toggle_upvote(question=SessionQuestion.objects.select_related("session").get(pk=question.pk), user=user)
 
     def run_all():
-        barrier = threading.Barrier(len(voters))
+        _, errors = run_together([lambda user=user: vote(user) for user in voters])
+        return errors
 
-        def vote(user):
-            try:
-                barrier.wait()
-                toggle_upvote(question=SessionQuestion.objects.select_related("session").get(pk=question.pk), user=user)
-            except Exception as exc:
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=vote, args=(u,)) for u in voters]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-
-    run_all()
+    errors = run_all()
     question.refresh_from_db()
     assert errors == []
     assert question.upvote_count == 20
     assert QuestionUpvote.objects.filter(question=question).count() == 20
 
-    run_all()
+    errors = run_all()
     question.refresh_from_db()
     assert errors == []
     assert question.upvote_count == 0
@@ -606,8 +577,8 @@ def test_other_methods_are_not_offered(member, talk):
 # --- delete -----------------------------------------------------------------------------------------
 
 
-def test_author_deletes_its_unanswered_question(badge_member, talk):
-    client, user = badge_member(Role.PARTICIPANT, talk.event)
+def test_author_deletes_its_unanswered_question(member, talk):
+    client, user = member(Role.PARTICIPANT, talk.event, badge=True)
     question = SessionQuestionFactory(session=talk, asked_by=user)
     QuestionUpvoteFactory(question=question)
 
@@ -618,8 +589,8 @@ def test_author_deletes_its_unanswered_question(badge_member, talk):
     assert not QuestionUpvote.objects.exists()
 
 
-def test_author_cannot_delete_an_answered_question(badge_member, talk):
-    client, user = badge_member(Role.PARTICIPANT, talk.event)
+def test_author_cannot_delete_an_answered_question(member, talk):
+    client, user = member(Role.PARTICIPANT, talk.event, badge=True)
     question = SessionQuestionFactory(session=talk, asked_by=user, answer="Oui.", answered_at=timezone.now())
 
     response = client.delete(f"/api/questions/{question.pk}/")

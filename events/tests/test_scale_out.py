@@ -31,12 +31,10 @@ from django.db import connection
 from django.db.models import Count, F
 
 from accounts.services import issue_tokens
-from accounts.tests.factories import UserFactory
 from conftest import run_together
 from events.counters import counters_disagreeing, rooms_disagreeing
 from events.models import Participant, Role, Room, RoomAccess
-from events.services.participants import add_participant
-from events.tests.factories import EventFactory
+from events.tests.factories import EventFactory, badge_holder
 from events.tests.factories_programme import RoomFactory
 from events.tests.factories_staff import RoomAssignmentFactory
 
@@ -170,7 +168,7 @@ def test_two_servers_share_the_scan_load_and_the_throttle(servers):
     event = EventFactory()
     rooms = [RoomFactory(event=event, capacity=CAPACITY) for _ in range(2)]
     controllers = [RoomAssignmentFactory(room=room).user for room in rooms for _ in range(2)]
-    badges = [add_participant(event=event, actor=None, user=UserFactory()) for _ in range(3 * CAPACITY)]
+    badges = [badge_holder(event) for _ in range(3 * CAPACITY)]
     tokens = [issue_tokens(user=c, event_id=event.pk, role=Role.CONTROLLEUR_DES_BADGES)["access"] for c in controllers]
     run = uuid.uuid4().hex[:8]
 

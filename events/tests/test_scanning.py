@@ -1,4 +1,4 @@
-"""The door scan: POST /api/rooms/{id}/verify_access/ and events.services.scanning."""
+"""The door scan: POST /api/rooms/{id}/verify_access/ and events.services.access."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -8,13 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
 from conftest import error_codes, run_together
 from events.counters import rooms_disagreeing
 from events.models import Participant, Role, Room, RoomAccess, Session, SessionAccess
-from events.services.participants import add_participant, reissue_badge
-from events.services.scanning import verify_room_access
-from events.tests.factories import AssignmentFactory, EventFactory
+from events.services.access import verify_room_access
+from events.services.participants import reissue_badge
+from events.tests.factories import AssignmentFactory, EventFactory, badge_holder
 from events.tests.factories_programme import RoomFactory, SessionFactory
 from events.tests.factories_staff import RoomAssignmentFactory
 
@@ -29,10 +28,6 @@ def event():
 @pytest.fixture
 def room(event):
     return RoomFactory(event=event, name="Salle Atlas", capacity=3)
-
-
-def _badge(event, **kwargs) -> Participant:
-    return add_participant(event=event, actor=None, user=UserFactory(), **kwargs)
 
 
 def _on_duty(room, role=Role.CONTROLLEUR_DES_BADGES):
@@ -66,7 +61,7 @@ def _occupancy(room):
 
 
 def test_granted_entry_answers_everything_and_checks_in(scanner, event, room, controller):
-    badge = _badge(event)
+    badge = badge_holder(event)
 
     response = scanner(room, qr_code=badge.qr_code_data)
 
@@ -108,17 +103,19 @@ def test_granted_entry_answers_everything_and_checks_in(scanner, event, room, co
 def test_messages_follow_the_language_reason_does_not(client_for, event, room, controller, language, message):
     client = client_for(controller, event)
     for _ in range(3):
-        client.post(f"/api/rooms/{room.pk}/verify_access/", {"badge_id": _badge(event).badge_id})
+        client.post(f"/api/rooms/{room.pk}/verify_access/", {"badge_id": badge_holder(event).badge_id})
 
     body = client.post(
-        f"/api/rooms/{room.pk}/verify_access/", {"badge_id": _badge(event).badge_id}, HTTP_ACCEPT_LANGUAGE=language
+        f"/api/rooms/{room.pk}/verify_access/",
+        {"badge_id": badge_holder(event).badge_id},
+        HTTP_ACCEPT_LANGUAGE=language,
     ).json()
 
     assert (body["status"], body["reason"], body["message"]) == ("denied", "room_full", message)
 
 
 def test_typed_badge_id_is_accepted(scanner, event, room):
-    badge = _badge(event)
+    badge = badge_holder(event)
     typed = f"mp-{badge.badge_id[:4].lower()} {badge.badge_id[4:]}"
 
     assert scanner(room, badge_id=typed).json()["status"] == "granted"
@@ -136,7 +133,7 @@ def test_typed_badge_id_is_accepted(scanner, event, room):
     ],
 )
 def test_denial_reasons(scanner, event, room, make, reason):
-    badge = _badge(event)
+    badge = badge_holder(event)
     body = {"qr_code": badge.qr_code_data}
     if make == "garbage":
         body = {"qr_code": "MP1.NOTAREALBADGE"}
@@ -145,7 +142,7 @@ def test_denial_reasons(scanner, event, room, make, reason):
     elif make == "revoked":
         reissue_badge(participant=badge, actor=None)
     elif make == "other_event":
-        body = {"qr_code": _badge(EventFactory()).qr_code_data}
+        body = {"qr_code": badge_holder(EventFactory()).qr_code_data}
     elif make == "room_closed":
         Room.objects.filter(pk=room.pk).update(is_active=False)
     elif make == "not_allowed":
@@ -161,7 +158,7 @@ def test_denial_reasons(scanner, event, room, make, reason):
 
 
 def test_allowed_rooms_open_only_those_rooms(scanner, event, room):
-    badge = _badge(event, access_all_rooms=False, allowed_rooms=[room])
+    badge = badge_holder(event, access_all_rooms=False, allowed_rooms=[room])
     elsewhere = RoomFactory(event=event)
     RoomAssignmentFactory  # noqa: B018 - the fixture's controller is on duty at `room` only
 
@@ -180,7 +177,7 @@ def test_precedence_invalid_badge_beats_a_full_closed_room(scanner, event, room)
 
 
 def test_precedence_room_closed_beats_not_allowed_and_full(scanner, event, room):
-    badge = _badge(event, access_all_rooms=False)
+    badge = badge_holder(event, access_all_rooms=False)
     Room.objects.filter(pk=room.pk).update(is_active=False, current_participants=3)
 
     assert scanner(room, qr_code=badge.qr_code_data).json()["reason"] == "room_closed"
@@ -201,7 +198,7 @@ def _atelier(room, *, paid, running=True):
 
 def test_paid_atelier_running_needs_payment(scanner, event, room):
     atelier = _atelier(room, paid=True)
-    unpaid, paid, stranger = _badge(event), _badge(event), _badge(event)
+    unpaid, paid, stranger = badge_holder(event), badge_holder(event), badge_holder(event)
     SessionAccess.objects.create(participant=unpaid, session=atelier, status="registered")
     SessionAccess.objects.create(
         participant=paid, session=atelier, status="paid", amount=Decimal("1500"), paid_at=timezone.now()
@@ -224,7 +221,7 @@ def test_paid_atelier_running_needs_payment(scanner, event, room):
 
 def test_free_atelier_needs_registration(scanner, event, room):
     atelier = _atelier(room, paid=False)
-    registered, stranger, cancelled = _badge(event), _badge(event), _badge(event)
+    registered, stranger, cancelled = badge_holder(event), badge_holder(event), badge_holder(event)
     SessionAccess.objects.create(participant=registered, session=atelier)
     SessionAccess.objects.create(participant=cancelled, session=atelier, status="cancelled")
 
@@ -235,11 +232,11 @@ def test_free_atelier_needs_registration(scanner, event, room):
 
 def test_session_given_explicitly_vs_found_by_time(scanner, event, room):
     later = _atelier(room, paid=True, running=False)  # not running now
-    badge = _badge(event)
+    badge = badge_holder(event)
 
     by_time = scanner(room, qr_code=badge.qr_code_data, direction="exit")
     found = scanner(room, qr_code=badge.qr_code_data).json()
-    explicit = scanner(room, qr_code=_badge(event).qr_code_data, session=str(later.pk)).json()
+    explicit = scanner(room, qr_code=badge_holder(event).qr_code_data, session=str(later.pk)).json()
 
     assert by_time.status_code == 200
     assert (found["status"], found["session"]) == ("granted", None)
@@ -250,13 +247,13 @@ def test_cancelled_session_is_not_the_running_one(scanner, event, room):
     atelier = _atelier(room, paid=True)
     Session.objects.filter(pk=atelier.pk).update(status="cancelled")
 
-    assert scanner(room, qr_code=_badge(event).qr_code_data).json()["status"] == "granted"
+    assert scanner(room, qr_code=badge_holder(event).qr_code_data).json()["status"] == "granted"
 
 
 def test_session_of_another_room_is_refused(scanner, event, room):
     other = SessionFactory(room=RoomFactory(event=event))
 
-    response = scanner(room, qr_code=_badge(event).qr_code_data, session=str(other.pk))
+    response = scanner(room, qr_code=badge_holder(event).qr_code_data, session=str(other.pk))
 
     assert (response.status_code, error_codes(response)) == (400, ["session_not_in_room"])
     assert RoomAccess.objects.count() == 0
@@ -269,7 +266,7 @@ def test_entry_exit_move_and_already_inside(client_for, event, room):
     other = RoomFactory(event=event, capacity=10)
     organiser = AssignmentFactory(event=event, role=Role.ORGANISATEUR).user
     client = client_for(organiser, event)
-    badge = _badge(event)
+    badge = badge_holder(event)
 
     def scan(r, **body):
         return client.post(f"/api/rooms/{r.pk}/verify_access/", {"qr_code": badge.qr_code_data, **body}).json()
@@ -296,10 +293,10 @@ def test_entry_exit_move_and_already_inside(client_for, event, room):
 
 
 def test_room_full_then_space_after_an_exit(scanner, event, room):
-    inside = [_badge(event) for _ in range(3)]
+    inside = [badge_holder(event) for _ in range(3)]
     for b in inside:
         scanner(room, qr_code=b.qr_code_data)
-    waiting = _badge(event)
+    waiting = badge_holder(event)
 
     refused = scanner(room, qr_code=waiting.qr_code_data).json()
     scanner(room, qr_code=inside[0].qr_code_data, direction="exit")
@@ -312,7 +309,7 @@ def test_room_full_then_space_after_an_exit(scanner, event, room):
 def test_move_into_a_full_room_is_refused_and_leaves_the_holder_where_it_was(client_for, event, room):
     full = RoomFactory(event=event, capacity=1)
     organiser = client_for(AssignmentFactory(event=event, role=Role.ORGANISATEUR).user, event)
-    sitting, moving = _badge(event), _badge(event)
+    sitting, moving = badge_holder(event), badge_holder(event)
     for badge, target in ((sitting, full), (moving, room)):
         organiser.post(f"/api/rooms/{target.pk}/verify_access/", {"qr_code": badge.qr_code_data})
 
@@ -325,7 +322,7 @@ def test_move_into_a_full_room_is_refused_and_leaves_the_holder_where_it_was(cli
 
 
 def test_exit_never_counts_below_zero(scanner, event, room):
-    badge = _badge(event)
+    badge = badge_holder(event)
     scanner(room, qr_code=badge.qr_code_data)
     Room.objects.filter(pk=room.pk).update(current_participants=0)  # a counter out of step with presence
 
@@ -337,7 +334,7 @@ def test_exit_never_counts_below_zero(scanner, event, room):
 
 
 def test_exit_is_allowed_even_from_a_closed_room(scanner, event, room):
-    badge = _badge(event)
+    badge = badge_holder(event)
     scanner(room, qr_code=badge.qr_code_data)
     Room.objects.filter(pk=room.pk).update(is_active=False)
 
@@ -350,7 +347,7 @@ def test_exit_is_allowed_even_from_a_closed_room(scanner, event, room):
 
 
 def test_same_nonce_returns_the_first_decision(scanner, event, room):
-    badge = _badge(event)
+    badge = badge_holder(event)
 
     first = scanner(room, qr_code=badge.qr_code_data, nonce="scan-42").json()
     retry = scanner(room, qr_code=badge.qr_code_data, nonce="scan-42").json()
@@ -365,7 +362,7 @@ def test_same_nonce_returns_the_first_decision(scanner, event, room):
 def test_retry_after_the_holder_left_returns_the_entry_and_changes_nothing(scanner, event, room):
     # The retry is decided again (an entry: it would let the holder back in), its log row is refused
     # by the (verifier, nonce) constraint, and everything it changed is rolled back.
-    badge = _badge(event)
+    badge = badge_holder(event)
     first = scanner(room, qr_code=badge.qr_code_data, nonce="door-1").json()
     scanner(room, qr_code=badge.qr_code_data, direction="exit", nonce="door-2")
 
@@ -378,7 +375,7 @@ def test_retry_after_the_holder_left_returns_the_entry_and_changes_nothing(scann
 
 
 def test_same_nonce_from_another_verifier_is_another_scan(client_for, event, room, scanner):
-    badge = _badge(event)
+    badge = badge_holder(event)
     organiser = client_for(AssignmentFactory(event=event, role=Role.ORGANISATEUR).user, event)
 
     scanner(room, qr_code=badge.qr_code_data, nonce="n1")
@@ -394,7 +391,7 @@ def test_same_nonce_from_another_verifier_is_another_scan(client_for, event, roo
 def test_role_matrix(member, event, room, role):
     client, _ = member(role, event)
 
-    response = client.post(f"/api/rooms/{room.pk}/verify_access/", {"badge_id": _badge(event).badge_id})
+    response = client.post(f"/api/rooms/{room.pk}/verify_access/", {"badge_id": badge_holder(event).badge_id})
 
     if role == Role.ORGANISATEUR:
         assert response.status_code == 200
@@ -408,7 +405,7 @@ def test_gestionnaire_on_duty_scans(client_for, event, room):
     gestionnaire = _on_duty(room, Role.GESTIONNAIRE_DES_SALLES)
 
     response = client_for(gestionnaire, event).post(
-        f"/api/rooms/{room.pk}/verify_access/", {"badge_id": _badge(event).badge_id}
+        f"/api/rooms/{room.pk}/verify_access/", {"badge_id": badge_holder(event).badge_id}
     )
 
     assert response.json()["status"] == "granted"
@@ -418,9 +415,9 @@ def test_controller_of_another_room_or_off_duty_is_refused(client_for, event, ro
     other = RoomFactory(event=event)
     client = client_for(controller, event)
 
-    elsewhere = client.post(f"/api/rooms/{other.pk}/verify_access/", {"badge_id": _badge(event).badge_id})
+    elsewhere = client.post(f"/api/rooms/{other.pk}/verify_access/", {"badge_id": badge_holder(event).badge_id})
     controller.room_assignments.update(end_time=timezone.now() - timedelta(minutes=1))
-    off_duty = client.post(f"/api/rooms/{room.pk}/verify_access/", {"badge_id": _badge(event).badge_id})
+    off_duty = client.post(f"/api/rooms/{room.pk}/verify_access/", {"badge_id": badge_holder(event).badge_id})
 
     assert (elsewhere.status_code, error_codes(elsewhere)) == (403, ["not_assigned_to_room"])
     assert (off_duty.status_code, error_codes(off_duty)) == (403, ["not_assigned_to_room"])
@@ -468,7 +465,7 @@ SCAN_QUERIES = 9
 
 def test_scan_query_budget_does_not_grow_with_the_log(scanner, event, room):
     Room.objects.filter(pk=room.pk).update(capacity=100000)
-    badges = [_badge(event) for _ in range(4)]
+    badges = [badge_holder(event) for _ in range(4)]
     with CaptureQueriesContext(connection) as small_log:
         assert scanner(room, qr_code=badges[0].qr_code_data).json()["status"] == "granted"
     with CaptureQueriesContext(connection) as with_nonce:
@@ -510,7 +507,7 @@ def test_fifty_people_five_doors_thirty_places(attempt):
     event = EventFactory()
     room = RoomFactory(event=event, capacity=30)
     verifiers = [_on_duty(room) for _ in range(5)]
-    badges = [_badge(event) for _ in range(50)]
+    badges = [badge_holder(event) for _ in range(50)]
 
     results = _run_together(
         [
@@ -534,7 +531,7 @@ def test_ten_scans_of_one_badge_at_one_door_count_once(attempt):
     event = EventFactory()
     room = RoomFactory(event=event, capacity=30)
     verifier = _on_duty(room)
-    badge = _badge(event)
+    badge = badge_holder(event)
 
     results = _run_together(
         [lambda: verify_room_access(room=room, verifier=verifier, qr_code=badge.qr_code_data) for _ in range(10)]
@@ -551,7 +548,7 @@ def test_one_badge_at_two_doors_at_once_is_inside_one(attempt):
     event = EventFactory()
     a, b = RoomFactory(event=event, capacity=30), RoomFactory(event=event, capacity=30)
     va, vb = _on_duty(a), _on_duty(b)
-    badge = _badge(event)
+    badge = badge_holder(event)
 
     _run_together(
         [
@@ -574,7 +571,7 @@ def test_same_nonce_ten_times_at_once_is_one_decision(attempt):
     event = EventFactory()
     room = RoomFactory(event=event, capacity=30)
     verifier = _on_duty(room)
-    badge = _badge(event)
+    badge = badge_holder(event)
 
     results = _run_together(
         [

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from conftest import error_codes, run_together
+from conftest import assert_same_queries, error_codes, run_together
 from events.models import Role, RoomAssignment, UserEventAssignment
 from events.selectors.staff import on_duty
 from events.services.staff import assign_staff
@@ -25,11 +25,6 @@ def _iso(dt):
 @pytest.fixture
 def room(event_a):
     return RoomFactory(event=event_a, name="Salle Atlas")
-
-
-@pytest.fixture
-def organisateur(member, event_a):
-    return member(Role.ORGANISATEUR, event_a)
 
 
 def _controller(event):
@@ -321,14 +316,16 @@ def test_list_query_count_is_the_same_for_1_and_40_rows(organisateur, event_a):
     client, _ = organisateur
     rooms = RoomFactory.create_batch(40, event=event_a)
     RoomAssignmentFactory(room=rooms[0])
-    with CaptureQueriesContext(connection) as one:
-        assert client.get("/api/room-assignments/").json()["count"] == 1
-    for r in rooms[1:]:
-        RoomAssignmentFactory(room=r)
-    with CaptureQueriesContext(connection) as many:
-        assert client.get("/api/room-assignments/?page_size=100").json()["count"] == 40
 
-    assert len(one) == len(many)
+    def add_rows():
+        for r in rooms[1:]:
+            RoomAssignmentFactory(room=r)
+
+    one, many = assert_same_queries(
+        lambda: client.get("/api/room-assignments/?page_size=100").json()["count"], add_rows
+    )
+
+    assert (one, many) == (1, 40)
 
 
 # --- current staff and gestionnaire powers -------------------------------------------------------

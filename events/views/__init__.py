@@ -7,13 +7,14 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events import selectors, services
 from events.models import Role, UserEventAssignment
-from events.permissions import InsufficientRole, IsEventMember, IsOrganizer, current_assignment
+from events.permissions import MEMBERS, ORGANISER, SIGNED_IN, Allow
+from events.roles import ORGANISATEURS
+from events.scoping import EventScoped
 from events.serializers import (
     AssignmentCreateSerializer,
     AssignmentSerializer,
@@ -23,23 +24,9 @@ from events.serializers import (
     EventStatisticsSerializer,
 )
 
-
-class IsThisEventsOrganizer(BasePermission):
-    """Object-level for /api/events/{id}/: members read, that event's organisateurs write.
-
-    The event in the URL need not be the one selected in the token: an organisateur
-    manages each of its events from the list it gets at login.
-    """
-
-    organizer_actions = {"statistics"}
-
-    def has_object_permission(self, request, view, obj):
-        if request.method in SAFE_METHODS and view.action not in self.organizer_actions:
-            return True
-        if obj.my_role != Role.ORGANISATEUR:
-            raise InsufficientRole(_("This action is reserved to: %(roles)s.") % {"roles": Role.ORGANISATEUR.label})
-        return True
-
+# /api/events/{id}/: the role is read in the event of the URL (``my_role``), which need not be the
+# one selected in the token: an organisateur manages each of its events from the list it gets at login.
+ITS_ORGANISERS = Allow(ORGANISATEURS, event="object")
 
 _confirm = OpenApiParameter(
     "confirm", OpenApiTypes.BOOL, description="Required to delete an event that has members or data."
@@ -60,7 +47,8 @@ class EventViewSet(viewsets.ModelViewSet):
     organisateur; only that event's organisateurs change or delete it."""
 
     serializer_class = EventSerializer
-    permission_classes = [IsAuthenticated, IsThisEventsOrganizer]
+    # Signed in: list and create; the events listed are the caller's (members read them).
+    event_roles = {"read": SIGNED_IN, "write": ITS_ORGANISERS, "create": SIGNED_IN, "statistics": ITS_ORGANISERS}
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_fields = ["status"]
     search_fields = ["name", "location", "president"]
@@ -121,29 +109,29 @@ class UserAssignmentViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
+    EventScoped,
     viewsets.GenericViewSet,
 ):
     """Roles in the current event, managed by its organisateurs. One role per user per
     event; the last active organisateur cannot be demoted, deactivated or removed."""
 
+    queryset = UserEventAssignment.objects.none()
     serializer_class = AssignmentSerializer
-    permission_classes = [IsOrganizer]
+    event_roles = ORGANISER
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_fields = ["role", "is_active"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     ordering_fields = ["assigned_at", "role", "user__email"]
     ordering = ["role", "user__email"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return UserEventAssignment.objects.none()
-        return selectors.assignments_for_event(current_assignment(self.request).event)
+    def scoped_queryset(self, assignment):
+        return selectors.assignments_for_event(assignment.event)
 
     def create(self, request, *args, **kwargs):
         serializer = AssignmentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assignment = services.assign_user_by_email(
-            event=current_assignment(request).event, assigned_by=request.user, **serializer.validated_data
+            event=self.current_event(), assigned_by=request.user, **serializer.validated_data
         )
         return Response(AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
@@ -159,11 +147,11 @@ class UserAssignmentViewSet(
         services.remove_assignment(assignment=instance, actor=self.request.user)
 
 
-class DashboardStatsView(APIView):
+class DashboardStatsView(EventScoped, APIView):
     """Figures for the caller's role in its current event."""
 
-    permission_classes = [IsEventMember]
+    event_roles = MEMBERS
 
     @extend_schema(responses={200: DashboardSerializer}, tags=["dashboard"])
     def get(self, request):
-        return Response(selectors.dashboard_for(current_assignment(request)))
+        return Response(selectors.dashboard_for(self.assignment))

@@ -7,7 +7,8 @@ Who may call what:
 * ``POST /api/room-access/``: organisateurs; a manual record decided by the door-scan service;
 * ``POST /api/scans/sync/``: organisateurs; staff on duty at each scan's room at its ``scanned_at``;
 * ``POST /api/qr/verify/``: organisateurs, gestionnaires and controllers of the current event;
-* ``GET /api/controller/room-stats/``: organisateurs (every room); staff (rooms of their shifts today);
+* ``GET /api/controller/room-stats/``: organisateurs (every room); staff (rooms of their shifts today,
+  at the event: events/calendar.py);
 * ``POST /api/rooms/{id}/reset_occupancy/``: organisateurs; gestionnaires on duty at the room.
 """
 
@@ -16,22 +17,19 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from events.calendar import event_today
 from events.models import Role, RoomAccess
-from events.permissions import IsOrganizer, IsOrganizerOrOnDuty, NotAssignedToRoom, current_assignment
-from events.selectors.access import (
-    algiers_today,
-    covered,
-    duty_shifts,
-    room_accesses_for,
-    room_scan_stats,
-    stats_rooms,
-)
+from events.models.access import MESSAGES
+from events.permissions import MODERATE, ORGANISER, TEAM_ONLY, NotAssignedToRoom
+from events.scoping import EventScoped, EventScopedViewSet
+from events.selectors.access import room_accesses_for, room_scan_stats, stats_rooms
 from events.selectors.programme import rooms_for_event
+from events.selectors.staff import covered, duty_shifts
 from events.serializers.access import (
     ControllerRoomStatsSerializer,
     OccupancyResetSerializer,
@@ -42,13 +40,11 @@ from events.serializers.access import (
     RoomStatsQuerySerializer,
     SyncResponseSerializer,
     SyncSerializer,
-    participant_summary,
+    holder_summary,
     sync_result,
 )
 from events.services import access as services
-from events.services import scanning
 from events.views.participants import StrictBooleanFilter
-from events.views.programme import EventScopedMixin, IsStaffOrOrganizer
 from makeplus.datetimes import PlausibleIsoDateTimeFilter
 
 _SHOWN_NONCES = 5
@@ -93,14 +89,16 @@ RoomAccessFilter.base_filters["from"] = PlausibleIsoDateTimeFilter(
 @extend_validation_errors(["badge_required"], field_name="non_field_errors", actions=["create"], methods=["post"])
 @extend_validation_errors(["reserved_nonce"], field_name="nonce", actions=["create"], methods=["post"])
 @extend_validation_errors(["scanned_in_future"], field_name="scanned_at", actions=["create"], methods=["post"])
-class RoomAccessViewSet(EventScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RoomAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, EventScopedViewSet):
     """The door log of the current event: one row per decision, granted or denied, online or
     offline, and the exits written by occupancy resets. Organisateurs read every room's log;
     gestionnaires and controllers read the log of the rooms where they have a shift (any shift
     of this event) and every scan they made. Organisateurs add a manual record with POST: it is
     decided by the door-scan service exactly like a scan (no other way to write the log)."""
 
+    queryset = RoomAccess.objects.none()
     serializer_class = RoomAccessSerializer
+    event_roles = {"read": TEAM_ONLY, "write": ORGANISER}
     filterset_class = RoomAccessFilter
     search_fields = [
         "badge_input",
@@ -114,22 +112,14 @@ class RoomAccessViewSet(EventScopedMixin, mixins.ListModelMixin, mixins.Retrieve
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "head", "options"]
 
-    def get_permissions(self):
-        if self.action == "create":
-            return [IsOrganizer()]
-        return [IsStaffOrOrganizer()]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return RoomAccess.objects.none()
-        assignment = current_assignment(self.request)
+    def scoped_queryset(self, assignment):
         return room_accesses_for(event=assignment.event, user=self.request.user, role=assignment.role)
 
     def create(self, request, *args, **kwargs):
         serializer = RoomAccessCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        decision = scanning.verify_room_access(room=data.pop("room"), verifier=request.user, **data)
+        decision = services.verify_room_access(room=data.pop("room"), verifier=request.user, **data)
         access = self.get_queryset().get(pk=decision.access.pk)
         return Response(
             RoomAccessSerializer(access).data,
@@ -145,7 +135,7 @@ class RoomAccessViewSet(EventScopedMixin, mixins.ListModelMixin, mixins.Retrieve
 @extend_validation_errors(["scanned_in_future"], field_name="scans.INDEX.scanned_at", methods=["post"])
 @extend_validation_errors(["does_not_exist"], field_name="scans.INDEX.room", methods=["post"])
 @extend_validation_errors(["session_not_in_room"], field_name="scans.INDEX.session", methods=["post"])
-class ScanSyncView(APIView):
+class ScanSyncView(EventScoped, APIView):
     """Upload scans made offline (at most 500). The whole batch is checked first — every field,
     every room and session in the current event, and for staff a shift at each scan's room
     covering its `scanned_at` (else 403 `not_assigned_to_room`) — and refused whole if anything
@@ -155,11 +145,11 @@ class ScanSyncView(APIView):
     with the device's reason. A nonce already recorded by the caller (earlier, or earlier in
     this batch) is a replay: the stored decision, unchanged. Results come in the order sent."""
 
-    permission_classes = [IsStaffOrOrganizer]
+    event_roles = TEAM_ONLY
 
     @extend_schema(request=SyncSerializer, responses={200: SyncResponseSerializer}, tags=["room-access"])
     def post(self, request):
-        assignment = current_assignment(request)
+        assignment = self.assignment
         serializer = SyncSerializer(data=request.data, context={"event": assignment.event})
         serializer.is_valid(raise_exception=True)
         scans = serializer.validated_data["scans"]
@@ -178,13 +168,13 @@ class ScanSyncView(APIView):
 
 
 @extend_validation_errors(["badge_required"], field_name="non_field_errors", methods=["post"])
-class QrVerifyView(APIView):
+class QrVerifyView(EventScoped, APIView):
     """Check a badge for the current event without a room: who holds it, whether it is valid
     (else `invalid_badge`, `revoked` or `wrong_event`), whether the holder is checked in. With
     `check_in: true` a valid badge's holder is checked in at the entrance (again: no change).
     Always 200 for a readable request: a refused badge is an answer, not an error."""
 
-    permission_classes = [IsStaffOrOrganizer]
+    event_roles = TEAM_ONLY
 
     @extend_schema(request=QrVerifySerializer, responses={200: QrVerifyResultSerializer}, tags=["participants"])
     def post(self, request):
@@ -192,21 +182,21 @@ class QrVerifyView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         result = services.check_badge(
-            event=current_assignment(request).event,
+            event=self.current_event(),
             qr_code=data.get("qr_code"),
             badge_id=data.get("badge_id"),
             check_in=data["check_in"],
         )
         participant = result.participant
         if not result.valid:
-            message = scanning.MESSAGES[result.check.reason]
+            message = MESSAGES[result.check.reason]
         elif result.checked_in_now:
             message = _("Checked in.")
         elif data["check_in"]:
             message = _("Already checked in.")
         else:
             message = _("Valid badge.")
-        summary = participant_summary(participant, request) if participant else None
+        summary = holder_summary(participant, request) if participant else None
         if summary and not result.valid:
             summary["badge_id"] = ""  # a revoked badge's holder: the current badge id opens doors, keep it out
         return Response(
@@ -224,14 +214,14 @@ class QrVerifyView(APIView):
         )
 
 
-class ControllerRoomStatsView(APIView):
+class ControllerRoomStatsView(EventScoped, APIView):
     """Door statistics of today (Algiers time) for the caller's rooms: organisateurs see every
     room of the event; gestionnaires and controllers the rooms of their shifts today. Per room:
     granted and denied scans, denials by reason, scans by hour, the caller's own share, current
     occupancy and today's last 10 scans at the room (by anyone). `?room=` narrows to one of them
     (404 otherwise). Occupancy resets are not scans and are left out."""
 
-    permission_classes = [IsStaffOrOrganizer]
+    event_roles = TEAM_ONLY
 
     @extend_schema(
         parameters=[RoomStatsQuerySerializer], responses={200: ControllerRoomStatsSerializer}, tags=["room-access"]
@@ -239,28 +229,28 @@ class ControllerRoomStatsView(APIView):
     def get(self, request):
         query = RoomStatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        assignment = current_assignment(request)
-        today = algiers_today()
+        assignment = self.assignment
+        today = event_today(assignment.event)
         rooms = stats_rooms(event=assignment.event, user=request.user, role=assignment.role, day=today)
         if "room" in query.validated_data:
             rooms = rooms.filter(pk=query.validated_data["room"])
         rooms = list(rooms)
         if "room" in query.validated_data and not rooms:
             raise NotFound(_("None of your rooms has this id."))
-        stats = {"date": today, "rooms": room_scan_stats(rooms, user=request.user, day=today)}
+        stats = {"date": today, "rooms": room_scan_stats(rooms, event=assignment.event, user=request.user, day=today)}
         return Response(ControllerRoomStatsSerializer(stats).data)
 
 
-class ResetOccupancyView(APIView):
+class ResetOccupancyView(EventScoped, APIView):
     """Empty a room at the end of a session: everybody counted inside leaves (one `exit` row
     each in the access log, recorded as the caller's, marked `occupancy_reset`), occupancy
     goes to 0. Organisateurs, and gestionnaires on duty at the room (403 `not_assigned_to_room`)."""
 
-    permission_classes = [IsOrganizerOrOnDuty]
+    event_roles = MODERATE
 
     @extend_schema(request=None, responses={200: OccupancyResetSerializer}, tags=["rooms"])
     def post(self, request, pk):
-        room = get_object_or_404(rooms_for_event(current_assignment(request).event), pk=pk)
+        room = get_object_or_404(rooms_for_event(self.current_event()), pk=pk)
         self.check_object_permissions(request, room)
         result = services.reset_room_occupancy(room=room, actor=request.user)
         payload = {"room": result.room, "removed": result.removed, "reset_at": result.reset_at}

@@ -17,7 +17,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from events.models import Participant, Session, SessionAccess
-from events.permissions import IsEventMember, IsOrganizer, current_assignment
+from events.permissions import MEMBERS, ORGANISER
 from events.selectors import ateliers as atelier_selectors
 from events.serializers.ateliers import (
     AtelierAccessSerializer,
@@ -32,6 +32,9 @@ from makeplus.errors import AppError
 from makeplus.pagination import PageNumberPagination
 
 _TAGS = ["ateliers"]
+# Who runs the atelier actions (SessionViewSet.event_roles): a member with its own badge registers,
+# organisateurs record payments and read the registrations.
+ATELIER_ROLES = {"register": MEMBERS, "unregister": MEMBERS, "payments": ORGANISER, "registrations": ORGANISER}
 
 
 def _conflict(codes: str) -> OpenApiResponse:
@@ -47,8 +50,7 @@ class AtelierActionsMixin:
         return session
 
     def _my_badge(self) -> Participant:
-        assignment = current_assignment(self.request)
-        badge = Participant.objects.filter(user=self.request.user, event=assignment.event).first()
+        badge = Participant.objects.filter(user=self.request.user, event=self.current_event()).first()
         if badge is None:
             raise AppError(_("You need a badge of this event to register for ateliers."), "no_badge")
         return badge
@@ -74,7 +76,7 @@ class AtelierActionsMixin:
             "no_badge."
         ),
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsEventMember])
+    @action(detail=True, methods=["post"])
     def register(self, request, pk=None):
         session = self._session()
         result = atelier_services.register_for_session(session=session, participant=self._my_badge())
@@ -92,7 +94,7 @@ class AtelierActionsMixin:
             "no_badge."
         ),
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsEventMember])
+    @action(detail=True, methods=["post"])
     def unregister(self, request, pk=None):
         session = self._session()
         access = atelier_services.unregister_from_session(session=session, participant=self._my_badge())
@@ -113,10 +115,10 @@ class AtelierActionsMixin:
             "session_closed."
         ),
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsOrganizer])
+    @action(detail=True, methods=["post"])
     def payments(self, request, pk=None):
         session = self._session()
-        serializer = AtelierPaymentSerializer(data=request.data, context={"event": session.event})
+        serializer = AtelierPaymentSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         result = atelier_services.record_payment(
@@ -150,7 +152,7 @@ class AtelierActionsMixin:
             "left and revenue. Errors: not_an_atelier (400)."
         ),
     )
-    @action(detail=True, methods=["get"], permission_classes=[IsOrganizer])
+    @action(detail=True, methods=["get"])
     def registrations(self, request, pk=None):
         session = self._session()
         if session.session_type != Session.Type.ATELIER:

@@ -12,13 +12,14 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events import badges
-from events.models import Participant, Role
-from events.permissions import InsufficientRole, IsEventMember, IsOrganizer, current_assignment
+from events.models import Participant
+from events.permissions import MEMBERS, ORGANISER, SIGNED_IN, require_role
+from events.roles import SCANNERS
+from events.scoping import EventScoped
 from events.selectors import active_assignment
 from events.selectors.participants import badge_of, participants_for_event
 from events.serializers.participants import (
@@ -38,9 +39,6 @@ from events.services.participants import (
 )
 from makeplus.errors import AppError
 from makeplus.openapi import ErrorResponse403Serializer
-
-# Who may fetch an event's public badge key: the people who scan at its doors.
-STAFF_ROLES = (Role.ORGANISATEUR, Role.GESTIONNAIRE_DES_SALLES, Role.CONTROLLEUR_DES_BADGES)
 
 _png = OpenApiResponse(OpenApiTypes.BINARY, description="The badge's QR code as a PNG image.")
 
@@ -101,42 +99,38 @@ class ParticipantViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
+    EventScoped,
     viewsets.GenericViewSet,
 ):
     """Badge holders (participants and exposants) of the current event, managed by its
     organisateurs. Any member reads its own badge under ``me/``. Check-in is recorded by
     door scans, not here. Removing a participant deletes its badge and deactivates its role."""
 
+    queryset = Participant.objects.none()
     serializer_class = ParticipantSerializer
-    permission_classes = [IsOrganizer]
+    # Organisateurs manage the badges; any member reads its own (me/).
+    event_roles = {"read": ORGANISER, "write": ORGANISER, "me": MEMBERS, "me_badge": MEMBERS, "me_badge_png": MEMBERS}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = r"\d+"
     filterset_class = ParticipantFilter
     search_fields = ["user__first_name", "user__last_name", "user__email", "badge_id"]
     ordering_fields = ["user__last_name", "user__first_name", "user__email", "badge_id", "kind", "created_at"]
     ordering = ["user__last_name", "user__first_name", "pk"]
-    holder_actions = {"me", "me_badge", "me_badge_png"}
 
-    def get_permissions(self):
-        if self.action in self.holder_actions:
-            return [IsEventMember()]
-        return super().get_permissions()
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Participant.objects.none()
-        return participants_for_event(current_assignment(self.request).event)
+    def scoped_queryset(self, assignment):
+        return participants_for_event(assignment.event)
 
     def _show(self, participant: Participant, status_code=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=participant.pk)  # with the prefetched rooms
         return Response(self.get_serializer(fresh).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
-        event = current_assignment(request).event
-        serializer = ParticipantCreateSerializer(data=request.data, event=event)
+        serializer = ParticipantCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        participant = add_participant(event=event, actor=request.user, user=data.pop("user_id", None), **data)
+        participant = add_participant(
+            event=self.current_event(), actor=request.user, user=data.pop("user_id", None), **data
+        )
         return self._show(participant, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -150,7 +144,7 @@ class ParticipantViewSet(
         remove_participant(participant=instance, actor=self.request.user)
 
     def _my_badge(self, request) -> Participant:
-        participant = badge_of(user=request.user, event=current_assignment(request).event)
+        participant = badge_of(user=request.user, event=self.current_event())
         if participant is None:
             raise AppError(_("You hold no badge in this event."), "no_badge")
         return participant
@@ -192,18 +186,19 @@ class ParticipantViewSet(
         return badge_png_response(ensure_badge(participant=self.get_object()))
 
 
-class QrGenerateView(APIView):
+class QrGenerateView(EventScoped, APIView):
     """Issue a participant's badge, or re-issue it: the version goes up and the badge id
     changes, so every older QR code verifies as revoked and the old id is unknown."""
 
-    permission_classes = [IsOrganizer]
+    event_roles = ORGANISER
 
     @extend_schema(request=QrGenerateSerializer, responses={200: BadgeSerializer}, tags=["participants"])
     def post(self, request):
         serializer = QrGenerateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        event = current_assignment(request).event
-        participant = participants_for_event(event).filter(pk=serializer.validated_data["participant_id"]).first()
+        participant = (
+            participants_for_event(self.current_event()).filter(pk=serializer.validated_data["participant_id"]).first()
+        )
         if participant is None:
             raise NotFound(_("No such participant in this event."), code="not_found")
         return Response(BadgeSerializer(reissue_badge(participant=participant, actor=request.user)).data)
@@ -216,16 +211,12 @@ class BadgeKeyView(APIView):
     event): an event the caller has no role in is a 404; participants and exposants get 403.
     """
 
-    permission_classes = [IsAuthenticated]
+    event_roles = SIGNED_IN  # the role is read below, in the URL's event
 
     @extend_schema(responses={200: BadgeKeySerializer, 403: ErrorResponse403Serializer}, tags=["events"])
     def get(self, request, pk):
         assignment = active_assignment(user=request.user, event_id=pk)
         if assignment is None:
             raise NotFound()
-        if assignment.role not in STAFF_ROLES:
-            raise InsufficientRole(
-                _("This action is reserved to: %(roles)s.")
-                % {"roles": ", ".join(str(Role(role).label) for role in STAFF_ROLES)}
-            )
+        require_role(assignment.role, SCANNERS)  # who scans at its doors
         return Response(BadgeKeySerializer(badges.public_key_payload(assignment.event)).data)

@@ -7,69 +7,48 @@ from rest_framework.response import Response
 
 from events.filters import SessionFilter
 from events.models import Room, Session
-from events.permissions import (
-    IsOrganizer,
-    IsOrganizerOrOnDuty,
-    IsOrganizerOrOnDutyScanner,
-    IsOrganizerOrReadOnly,
-    IsStaffOrOrganizer,
-    current_assignment,
-)
-from events.selectors.access import door_for_scan
+from events.permissions import MODERATE, READ_MEMBERS_WRITE_ORGANISER, SCAN, TEAM_ONLY
+from events.scoping import EventScoped
 from events.selectors.programme import participants_allowed_in, rooms_for_event, sessions_for_event
 from events.selectors.staff import staff_on_duty
+from events.serializers.access import DecisionSerializer, VerifyAccessSerializer, decision_payload
 from events.serializers.programme import (
     RoomParticipantSerializer,
     RoomSerializer,
     SessionCancelSerializer,
     SessionSerializer,
 )
-from events.serializers.scanning import DecisionSerializer, VerifyAccessSerializer, decision_payload
 from events.serializers.staff import OnDutySerializer
 from events.services import programme as services
-from events.services import scanning
-from events.views.ateliers import AtelierActionsMixin
-
-
-class EventScopedMixin:
-    """Querysets start from the caller's current event: another event's object is a 404."""
-
-    def current_event(self):
-        return current_assignment(self.request).event
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        assignment = getattr(self.request, "event_assignment", None)
-        if assignment is not None:
-            context.update(event=assignment.event, role=assignment.role)
-        return context
-
-    def paginated(self, queryset, serializer_class):
-        page = self.paginate_queryset(queryset)
-        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
-        return self.get_paginated_response(data)
+from events.services.access import verify_room_access
+from events.sql.access import door_for_scan
+from events.views.ateliers import ATELIER_ROLES, AtelierActionsMixin
 
 
 @extend_validation_errors(
     ["badge_required"], field_name="non_field_errors", actions=["verify_access"], methods=["post"]
 )
-class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
+class RoomViewSet(EventScoped, viewsets.ModelViewSet):
     """Rooms of the current event. Members read; organisateurs write. `current_participants`
     is live occupancy, changed only by door scans. A room with sessions cannot be deleted
     (409 `room_in_use`): deactivate it."""
 
+    queryset = Room.objects.none()
     serializer_class = RoomSerializer
-    permission_classes = [IsOrganizerOrReadOnly]
+    event_roles = {
+        **READ_MEMBERS_WRITE_ORGANISER,
+        "participants": MODERATE,
+        "verify_access": SCAN,
+        "current_staff": TEAM_ONLY,
+    }
     filterset_fields = ["is_active"]
     search_fields = ["name", "location", "description"]
     ordering_fields = ["name", "capacity", "current_participants"]
     ordering = ["name"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Room.objects.none()
-        return rooms_for_event(self.current_event())
+    def scoped_queryset(self, assignment):
+        return rooms_for_event(assignment.event)
 
     def perform_create(self, serializer):
         serializer.instance = services.create_room(
@@ -92,7 +71,7 @@ class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
         return self.paginated(sessions, SessionSerializer)
 
     @extend_schema(responses={200: RoomParticipantSerializer(many=True)}, filters=False)
-    @action(detail=True, methods=["get"], permission_classes=[IsOrganizerOrOnDuty])
+    @action(detail=True, methods=["get"])
     def participants(self, request, pk=None):
         """Who may enter this room (not who is inside: that comes from door scans).
         Organisateurs, and gestionnaires while on duty at the room."""
@@ -103,23 +82,20 @@ class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
         )
 
     @extend_schema(request=VerifyAccessSerializer, responses={200: DecisionSerializer}, filters=False)
-    @action(detail=True, methods=["post"], permission_classes=[IsOrganizerOrOnDutyScanner])
+    @action(detail=True, methods=["post"])
     def verify_access(self, request, pk=None):
         """The door scan. Every decision is a 200 (`status` granted or denied with a `reason`)
         and a RoomAccess row. Organisateurs scan anywhere; controllers and gestionnaires only
         at a room where they are on duty now (403 `not_assigned_to_room`)."""
         # The hot path: the room, whether the caller is on duty at it and the session running in it
         # come in one statement (no list filter backends); the object permission reads the duty from it.
-        assignment = current_assignment(request)
-        room = door_for_scan(event=assignment.event, room_id=pk, user=request.user, role=assignment.role)
-        if room is None:
+        door = door_for_scan(event=self.assignment.event, room_id=pk, user=request.user)
+        if door is None:
             raise Http404
-        self.check_object_permissions(request, room)
+        self.check_object_permissions(request, door)
         serializer = VerifyAccessSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        decision = scanning.verify_room_access(
-            room=room, verifier=request.user, running_now=room.running_now, **serializer.validated_data
-        )
+        decision = verify_room_access(room=door.room, door=door, verifier=request.user, **serializer.validated_data)
         return Response(decision_payload(decision, request))
 
     @extend_schema(responses={200: OnDutySerializer(many=True)}, filters=False)
@@ -127,7 +103,6 @@ class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
         detail=True,
         methods=["get"],
         url_path="current-staff",
-        permission_classes=[IsStaffOrOrganizer],
         pagination_class=None,  # a short list, answered whole
     )
     def current_staff(self, request, pk=None):
@@ -141,22 +116,26 @@ class RoomViewSet(EventScopedMixin, viewsets.ModelViewSet):
 @extend_validation_errors(["does_not_exist"], field_name="participant_id", actions=["payments"], methods=["post"])
 @extend_validation_errors(["does_not_exist"], field_name="badge_id", actions=["payments"], methods=["post"])
 @extend_validation_errors(["invalid_choice"], field_name="status", actions=["registrations"], methods=["get"])
-class SessionViewSet(EventScopedMixin, AtelierActionsMixin, viewsets.ModelViewSet):
+class SessionViewSet(EventScoped, AtelierActionsMixin, viewsets.ModelViewSet):
     """The programme of the current event: conferences and ateliers. Members read;
     organisateurs write and move sessions through scheduled → live → completed (or cancelled)."""
 
+    queryset = Session.objects.none()
     serializer_class = SessionSerializer
-    permission_classes = [IsOrganizerOrReadOnly]
+    event_roles = {
+        **READ_MEMBERS_WRITE_ORGANISER,
+        **ATELIER_ROLES,
+        "mark_live": MODERATE,
+        "mark_completed": MODERATE,
+    }
     filterset_class = SessionFilter
     search_fields = ["title", "speaker_name", "theme"]
     ordering_fields = ["start_time", "title", "end_time"]
     ordering = ["start_time", "title"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Session.objects.none()
-        return sessions_for_event(self.current_event(), viewer=self.request.user)
+    def scoped_queryset(self, assignment):
+        return sessions_for_event(assignment.event, viewer=self.request.user)
 
     def perform_create(self, serializer):
         serializer.instance = services.create_session(
@@ -176,19 +155,19 @@ class SessionViewSet(EventScopedMixin, AtelierActionsMixin, viewsets.ModelViewSe
         return Response(self.get_serializer(session).data)
 
     @extend_schema(request=None, responses={200: SessionSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsOrganizerOrOnDuty])
+    @action(detail=True, methods=["post"])
     def mark_live(self, request, pk=None):
         """Organisateurs, and the gestionnaire on duty at the session's room."""
         return self._transition(Session.Status.LIVE)
 
     @extend_schema(request=None, responses={200: SessionSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsOrganizerOrOnDuty])
+    @action(detail=True, methods=["post"])
     def mark_completed(self, request, pk=None):
         """Organisateurs, and the gestionnaire on duty at the session's room."""
         return self._transition(Session.Status.COMPLETED)
 
     @extend_schema(request=SessionCancelSerializer, responses={200: SessionSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsOrganizer])
+    @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         serializer = SessionCancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
@@ -27,7 +27,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from events.models import Role, Session, SessionQuestion
-from events.permissions import IsEventMember, IsOrganizerOrOnDuty, current_assignment
+from events.permissions import MEMBERS, MODERATE
+from events.roles import MODERATORS
+from events.scoping import EventScoped, EventScopedViewSet
 from events.selectors import questions as selectors
 from events.serializers.questions import (
     QuestionAnswerSerializer,
@@ -42,7 +44,6 @@ from makeplus.pagination import PageNumberPagination
 
 _TAGS = ["questions"]
 POLL_OVERLAP = timedelta(seconds=5)
-MODERATOR_ROLES = (Role.ORGANISATEUR, Role.GESTIONNAIRE_DES_SALLES)
 
 
 class QuestionRateThrottle(SimpleRateThrottle):
@@ -57,21 +58,21 @@ class QuestionRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
-def _context(request, *, moderator: bool) -> dict:
-    role = current_assignment(request).role
-    return {"request": request, "moderator": moderator, "reveal_authors": role == Role.ORGANISATEUR}
+def _shown_to(role, *, moderator: bool) -> dict:
+    """What a question shows the caller (events/serializers/questions.py): hidden ones to moderators,
+    anonymous authors to organisateurs only."""
+    return {"moderator": moderator, "reveal_authors": role == Role.ORGANISATEUR}
 
 
-class SessionQuestionsView(APIView):
-    permission_classes = [IsEventMember]
+class SessionQuestionsView(EventScoped, APIView):
+    event_roles = MEMBERS
     pagination_class = PageNumberPagination
 
     def get_throttles(self):
         return [QuestionRateThrottle()] if self.request.method == "POST" else []
 
     def _session(self):
-        event = current_assignment(self.request).event
-        return get_object_or_404(Session.objects.filter(event=event), pk=self.kwargs["pk"])
+        return get_object_or_404(Session.objects.filter(event=self.current_event()), pk=self.kwargs["pk"])
 
     @extend_schema(
         tags=_TAGS,
@@ -98,7 +99,7 @@ class SessionQuestionsView(APIView):
         query = QuestionListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         session = self._session()
-        assignment = current_assignment(request)
+        assignment = self.assignment
         moderator = selectors.may_moderate(assignment, room_id=session.room_id)
         questions = selectors.questions_for_session(
             session, viewer=request.user, moderator=moderator, **query.validated_data
@@ -110,7 +111,9 @@ class SessionQuestionsView(APIView):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(questions, request, view=self)
-        data = SessionQuestionSerializer(page, many=True, context=_context(request, moderator=moderator)).data
+        data = SessionQuestionSerializer(
+            page, many=True, context={"request": request, **_shown_to(assignment.role, moderator=moderator)}
+        ).data
         response = paginator.get_paginated_response(data)
         response["ETag"] = etag
         response["X-Next-Since"] = next_since.isoformat()
@@ -126,24 +129,23 @@ class SessionQuestionsView(APIView):
         session = self._session()
         question = services.ask_question(session=session, user=request.user, **serializer.validated_data)
         question.has_upvoted = False
-        data = SessionQuestionSerializer(question, context=_context(request, moderator=False)).data
+        context = {"request": request, **_shown_to(self.assignment.role, moderator=False)}
+        data = SessionQuestionSerializer(question, context=context).data
         return Response(data, status=status.HTTP_201_CREATED)
 
 
-class QuestionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class QuestionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, EventScopedViewSet):
     """One question of the current event's sessions."""
 
+    queryset = SessionQuestion.objects.none()
     serializer_class = SessionQuestionSerializer
-    permission_classes = [IsEventMember]
+    event_roles = {"read": MEMBERS, "write": MEMBERS, "answer": MODERATE, "hide": MODERATE, "unhide": MODERATE}
     filter_backends = []
     pagination_class = None
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return SessionQuestion.objects.none()
-        assignment = current_assignment(self.request)
+    def scoped_queryset(self, assignment):
         return selectors.questions_for_event(
-            assignment.event, viewer=self.request.user, include_hidden=assignment.role in MODERATOR_ROLES
+            assignment.event, viewer=self.request.user, include_hidden=assignment.role in MODERATORS
         )
 
     def get_object(self):
@@ -151,22 +153,20 @@ class QuestionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, views
         self.check_object_permissions(self.request, question)
         # Hidden questions exist only for those who may moderate them (403 from the permission
         # on the moderation actions, 404 elsewhere).
-        moderating = self.action in ("answer", "hide", "unhide")
+        moderating = self.event_roles.get(self.action) is MODERATE
         if (
             question.is_hidden
             and not moderating
-            and not selectors.may_moderate(current_assignment(self.request), room_id=question.session.room_id)
+            and not selectors.may_moderate(self.assignment, room_id=question.session.room_id)
         ):
             raise Http404
         return question
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        if getattr(self, "swagger_fake_view", False):
-            return context
-        assignment = current_assignment(self.request)
-        context["reveal_authors"] = assignment.role == Role.ORGANISATEUR
-        context["moderator"] = assignment.role in MODERATOR_ROLES
+        role = context.get("role")  # none for the schema generator
+        if role is not None:
+            context.update(_shown_to(role, moderator=role in MODERATORS))
         return context
 
     @extend_schema(tags=_TAGS)
@@ -189,7 +189,7 @@ class QuestionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, views
         return Response(QuestionVoteSerializer(vote).data)
 
     @extend_schema(tags=_TAGS, request=QuestionAnswerSerializer, responses={200: SessionQuestionSerializer})
-    @action(detail=True, methods=["patch"], permission_classes=[IsOrganizerOrOnDuty])
+    @action(detail=True, methods=["patch"])
     def answer(self, request, pk=None):
         """Organisateurs, or the gestionnaire on duty at the session's room."""
         serializer = QuestionAnswerSerializer(data=request.data)
@@ -204,13 +204,13 @@ class QuestionViewSet(mixins.RetrieveModelMixin, mixins.DestroyModelMixin, views
         return Response(self.get_serializer(question).data)
 
     @extend_schema(tags=_TAGS, request=None, responses={200: SessionQuestionSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsOrganizerOrOnDuty])
+    @action(detail=True, methods=["post"])
     def hide(self, request, pk=None):
         """Organisateurs, or the gestionnaire on duty at the session's room."""
         return self._hide(True)
 
     @extend_schema(tags=_TAGS, request=None, responses={200: SessionQuestionSerializer})
-    @action(detail=True, methods=["post"], permission_classes=[IsOrganizerOrOnDuty])
+    @action(detail=True, methods=["post"])
     def unhide(self, request, pk=None):
         """Organisateurs, or the gestionnaire on duty at the session's room."""
         return self._hide(False)

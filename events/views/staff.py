@@ -1,19 +1,21 @@
 import django_filters
 from rest_framework import viewsets
 
-from events.filters import members_of_current_event, rooms_of_current_event
 from events.models import Role, RoomAssignment
-from events.permissions import IsOrganizer, current_assignment
-from events.selectors.staff import assignments_for_event
+from events.permissions import ORGANISER, TEAM_ONLY
+from events.scoping import EventScoped, of_current_event
+from events.selectors import members_of_event
+from events.selectors.programme import rooms_for_event
+from events.selectors.staff import assignments_for_event, on_duty_q
 from events.serializers.staff import RoomAssignmentSerializer
 from events.services import staff as services
-from events.views.programme import EventScopedMixin, IsStaffOrOrganizer
 from makeplus.datetimes import PlausibleIsoDateTimeFilter
 
 
 class RoomAssignmentFilter(django_filters.FilterSet):
-    room = django_filters.ModelChoiceFilter(queryset=rooms_of_current_event)
-    user = django_filters.ModelChoiceFilter(queryset=members_of_current_event)
+    # Another event's room or user is refused (400 invalid_choice) exactly like one that does not exist.
+    room = django_filters.ModelChoiceFilter(queryset=of_current_event(rooms_for_event))
+    user = django_filters.ModelChoiceFilter(queryset=of_current_event(members_of_event))
     active_at = PlausibleIsoDateTimeFilter(
         method="filter_active_at", help_text="Active shifts covering this instant (ISO 8601)."
     )
@@ -24,35 +26,30 @@ class RoomAssignmentFilter(django_filters.FilterSet):
         fields = ["room", "user", "role", "is_active", "active_at", "mine"]
 
     def filter_active_at(self, queryset, name, value):
-        return queryset.filter(is_active=True, start_time__lte=value, end_time__gt=value)
+        # The one "on duty" rule: an active shift covering the instant, its role still held.
+        return queryset.filter(on_duty_q(value))
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(user=self.request.user) if value else queryset
 
 
-class RoomAssignmentViewSet(EventScopedMixin, viewsets.ModelViewSet):
+class RoomAssignmentViewSet(EventScoped, viewsets.ModelViewSet):
     """Staff shifts at rooms. Organisateurs manage every shift of their event; gestionnaires
     and controllers read their own schedule. A user's active shifts never overlap (409
     `overlapping_assignment`); the user must hold the role in the event (`role_mismatch`)."""
 
+    queryset = RoomAssignment.objects.none()
     serializer_class = RoomAssignmentSerializer
+    event_roles = {"read": TEAM_ONLY, "write": ORGANISER}
     filterset_class = RoomAssignmentFilter
     search_fields = ["user__email", "user__first_name", "user__last_name", "room__name", "notes"]
     ordering_fields = ["start_time", "end_time", "room__name"]
     ordering = ["start_time", "room__name"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_permissions(self):
-        if self.action in ("list", "retrieve"):
-            return [IsStaffOrOrganizer()]
-        return [IsOrganizer()]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return RoomAssignment.objects.none()
-        assignment = current_assignment(self.request)
+    def scoped_queryset(self, assignment):
         shifts = assignments_for_event(assignment.event)
-        if assignment.role != Role.ORGANISATEUR:
+        if assignment.role != Role.ORGANISATEUR:  # shift staff: their own schedule only
             shifts = shifts.filter(user=self.request.user)
         return shifts
 

@@ -2,9 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from accounts.tests.factories import UserFactory
-from events.models import Role
-from events.services.participants import add_participant
+from events.tests.factories import badge_holder
 from exposants.services import ensure_exposant_profile
 
 
@@ -15,18 +13,15 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def make_exposant(member):
+def make_exposant(client_for):
     """make_exposant(event, **user_fields) -> (client, user, profile): an exposant of the event with
     its own badge (exposants hold badges too) and its profile."""
 
     def _make(event, **user_fields):
-        client, user = member(Role.EXPOSANT, event)
-        if user_fields:
-            for name, value in user_fields.items():
-                setattr(user, name, value)
-            user.save()
-        add_participant(event=event, actor=None, user=user, kind="exposant")
-        return SimpleNamespace(client=client, user=user, profile=ensure_exposant_profile(event=event, user=user))
+        user = badge_holder(event, kind="exposant", **user_fields).user
+        return SimpleNamespace(
+            client=client_for(user, event), user=user, profile=ensure_exposant_profile(event=event, user=user)
+        )
 
     return _make
 
@@ -37,19 +32,8 @@ def exposant(make_exposant, event_a):
 
 
 @pytest.fixture
-def make_visitor(db):
-    """make_visitor(event, consent=True, **user_fields) -> a participant badge added the real way (signed)."""
-
-    def _make(event, consent=True, **user_fields):
-        user = UserFactory(share_contact_with_exposants=consent, **user_fields)
-        return add_participant(event=event, actor=None, user=user)
-
-    return _make
-
-
-@pytest.fixture
-def visitor(make_visitor, event_a):
-    return make_visitor(
+def visitor(event_a):
+    return badge_holder(
         event_a,
         first_name="Amina",
         last_name="Kaci",
@@ -57,9 +41,3 @@ def visitor(make_visitor, event_a):
         phone="+213 555 12 34 56",
         company="Tell Distribution SPA",
     )
-
-
-@pytest.fixture
-def organisateur(member, event_a):
-    client, _user = member(Role.ORGANISATEUR, event_a)
-    return client

@@ -35,31 +35,25 @@ def profile_form(**overrides) -> dict:
     return data
 
 
-@pytest.fixture
-def admin_organiser(client, event_a):
-    user = UserFactory(is_staff=True)
-    AssignmentFactory(user=user, event=event_a, role=Role.ORGANISATEUR)
-    client.force_login(user)
-    return client
-
-
-def test_lists_only_the_organised_events_rows(admin_organiser, event_a, event_b):
+def test_lists_only_the_organised_events_rows(organisateur_admin, event_a, event_b):
+    client = organisateur_admin.client
     own = ExposantScanFactory(exposant__event=event_a)
     ExposantScanFactory(exposant__event=event_b)
 
-    profiles = admin_organiser.get(PROFILES)
-    scans = admin_organiser.get(SCANS)
+    profiles = client.get(PROFILES)
+    scans = client.get(SCANS)
 
     assert list(profiles.context["cl"].result_list) == [own.exposant]
     assert list(scans.context["cl"].result_list) == [own]
     assert profiles.context["cl"].result_list[0].visit_count == 1
 
 
-def test_another_events_profile_is_out_of_reach(admin_organiser, event_b):
+def test_another_events_profile_is_out_of_reach(organisateur_admin, event_b):
+    client = organisateur_admin.client
     other = ExposantFactory(event=event_b, company_name="El Bahia Pay")
 
-    page = admin_organiser.get(change_url(other))
-    post = admin_organiser.post(change_url(other), profile_form(company_name="Piraté"))
+    page = client.get(change_url(other))
+    post = client.post(change_url(other), profile_form(company_name="Piraté"))
 
     assert (page.status_code, page["Location"]) == (302, reverse("admin:index"))
     assert post.status_code == 302
@@ -67,11 +61,11 @@ def test_another_events_profile_is_out_of_reach(admin_organiser, event_b):
     assert other.company_name == "El Bahia Pay"
 
 
-def test_add_a_profile_for_an_exposant_of_the_event(admin_organiser, event_a, media_root):
+def test_add_a_profile_for_an_exposant_of_the_event(organisateur_admin, event_a, media_root):
     user = UserFactory(email="rania@example.dz")
     AssignmentFactory(user=user, event=event_a, role=Role.EXPOSANT)
 
-    response = admin_organiser.post(
+    response = organisateur_admin.client.post(
         ADD, profile_form(event=str(event_a.pk), user="Rania@Example.dz", plan_file=pdf_upload("plan.pdf"))
     )
 
@@ -81,11 +75,11 @@ def test_add_a_profile_for_an_exposant_of_the_event(admin_organiser, event_a, me
     assert profile.plan_file.name.startswith("exposants/plans/")
 
 
-def test_adding_a_profile_for_a_non_exposant_is_refused(admin_organiser, event_a):
+def test_adding_a_profile_for_a_non_exposant_is_refused(organisateur_admin, event_a):
     user = UserFactory(email="karim@example.dz")
     AssignmentFactory(user=user, event=event_a, role=Role.PARTICIPANT)
 
-    response = admin_organiser.post(
+    response = organisateur_admin.client.post(
         ADD, profile_form(event=str(event_a.pk), user="karim@example.dz"), HTTP_ACCEPT_LANGUAGE="en"
     )
 
@@ -94,16 +88,17 @@ def test_adding_a_profile_for_a_non_exposant_is_refused(admin_organiser, event_a
     assert not Exposant.objects.exists()
 
 
-def test_change_goes_through_the_service(admin_organiser, event_a, media_root, django_capture_on_commit_callbacks):
+def test_change_goes_through_the_service(organisateur_admin, event_a, media_root, django_capture_on_commit_callbacks):
+    client = organisateur_admin.client
     ExposantFactory(event=event_a, stand_number="A01")
     profile = ExposantFactory(event=event_a, stand_number="B01")
 
-    taken = admin_organiser.post(change_url(profile), profile_form(stand_number="A01"), HTTP_ACCEPT_LANGUAGE="en")
+    taken = client.post(change_url(profile), profile_form(stand_number="A01"), HTTP_ACCEPT_LANGUAGE="en")
     with django_capture_on_commit_callbacks(execute=True):
-        ok = admin_organiser.post(change_url(profile), profile_form(plan_file=pdf_upload()))
+        ok = client.post(change_url(profile), profile_form(plan_file=pdf_upload()))
     first = Exposant.objects.get(pk=profile.pk).plan_file.name
     with django_capture_on_commit_callbacks(execute=True):
-        admin_organiser.post(change_url(profile), profile_form(plan_file=pdf_upload("v2.pdf")))
+        client.post(change_url(profile), profile_form(plan_file=pdf_upload("v2.pdf")))
 
     assert (taken.status_code, taken["Location"]) == (302, change_url(profile))
     assert [str(m) for m in get_messages(taken.wsgi_request)] == [
@@ -116,7 +111,8 @@ def test_change_goes_through_the_service(admin_organiser, event_a, media_root, d
     assert not (media_root / first).exists()
 
 
-def test_scans_are_read_only_and_export_to_csv(admin_organiser, event_a):
+def test_scans_are_read_only_and_export_to_csv(organisateur_admin, event_a):
+    client = organisateur_admin.client
     scan = ExposantScanFactory(
         exposant__event=event_a,
         exposant__company_name="Atlas Cloud",
@@ -126,24 +122,25 @@ def test_scans_are_read_only_and_export_to_csv(admin_organiser, event_a):
         rating=4,
     )
 
-    page = admin_organiser.get(change_url(scan))
-    export = admin_organiser.post(
+    page = client.get(change_url(scan))
+    export = client.post(
         SCANS, {"action": "export_as_csv", "_selected_action": [str(scan.pk)]}, HTTP_ACCEPT_LANGUAGE="en"
     )
 
     assert page.status_code == 200
     assert page.context["has_change_permission"] is False
-    assert admin_organiser.get(reverse("admin:exposants_exposantscan_add")).status_code == 403
+    assert client.get(reverse("admin:exposants_exposantscan_add")).status_code == 403
     rows = export.content.decode("utf-8-sig").splitlines()
     assert rows[1].endswith(";Atlas Cloud;Amina Kaci;4;Rappeler")
     assert ExposantScan.objects.count() == 1
 
 
-def test_add_and_change_pages_render(admin_organiser, event_a):
+def test_add_and_change_pages_render(organisateur_admin, event_a):
+    client = organisateur_admin.client
     profile = ExposantFactory(event=event_a)
 
-    add = admin_organiser.get(ADD)
-    change = admin_organiser.get(change_url(profile))
+    add = client.get(ADD)
+    change = client.get(change_url(profile))
 
     assert add.status_code == 200
     assert list(add.context["adminform"].form.fields["event"].queryset) == [event_a]

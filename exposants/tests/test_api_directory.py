@@ -1,10 +1,8 @@
 """/api/exposants/: the directory, profiles, stand plans."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from conftest import error_codes
+from conftest import assert_same_queries, error_codes
 from events.models import Role
 from events.tests.factories import AssignmentFactory
 from events.tests.pdfs import pdf_bytes, pdf_upload
@@ -112,19 +110,12 @@ def test_directory_query_count_is_the_same_for_1_and_50(member, event_a):
     client, _ = member(Role.PARTICIPANT, event_a)
     listed_exposant(event_a)
 
-    def count():
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(DIRECTORY, {"page_size": 100})
-        assert response.status_code == 200
-        return len(queries), response.json()["count"]
+    few, many = assert_same_queries(
+        lambda: client.get(DIRECTORY, {"page_size": 100}), lambda: [listed_exposant(event_a) for _ in range(49)]
+    )
 
-    few = count()
-    for _ in range(49):
-        listed_exposant(event_a)
-    many = count()
-
-    assert (few[1], many[1]) == (1, 50)
-    assert few[0] == many[0]
+    assert (few.status_code, many.status_code) == (200, 200)
+    assert (few.json()["count"], many.json()["count"]) == (1, 50)
 
 
 # --- editing -------------------------------------------------------------------------------------
@@ -187,21 +178,22 @@ def test_other_roles_cannot_edit_profiles(member, event_a, role):
 
 
 def test_organisateur_edits_any_profile_of_its_event(organisateur, event_a, event_b):
+    client = organisateur.client
     profile = listed_exposant(event_a)
     elsewhere = listed_exposant(event_b)
 
-    response = organisateur.patch(f"{DIRECTORY}{profile.pk}/", {"stand_number": "C01"})
+    response = client.patch(f"{DIRECTORY}{profile.pk}/", {"stand_number": "C01"})
 
     assert response.status_code == 200
     assert response.json()["stand_number"] == "C01"
-    assert organisateur.patch(f"{DIRECTORY}{elsewhere.pk}/", {"stand_number": "C01"}).status_code == 404
+    assert client.patch(f"{DIRECTORY}{elsewhere.pk}/", {"stand_number": "C01"}).status_code == 404
 
 
 def test_a_taken_stand_number_is_409(organisateur, event_a):
     listed_exposant(event_a, stand_number="A12")
     profile = listed_exposant(event_a, stand_number="B01")
 
-    response = organisateur.patch(f"{DIRECTORY}{profile.pk}/", {"stand_number": "A12"})
+    response = organisateur.client.patch(f"{DIRECTORY}{profile.pk}/", {"stand_number": "A12"})
 
     assert response.status_code == 409
     assert error_codes(response) == ["stand_number_taken"]
@@ -223,10 +215,11 @@ def test_bad_profile_fields_are_400(exposant, payload, attr, code):
 
 
 def test_profiles_are_not_created_or_deleted_through_the_directory(organisateur, event_a):
+    client = organisateur.client
     profile = listed_exposant(event_a)
 
-    assert organisateur.post(DIRECTORY, {"company_name": "X"}).status_code == 405
-    assert organisateur.delete(f"{DIRECTORY}{profile.pk}/").status_code == 405
+    assert client.post(DIRECTORY, {"company_name": "X"}).status_code == 405
+    assert client.delete(f"{DIRECTORY}{profile.pk}/").status_code == 405
 
 
 # --- stand plan ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import pytest
 from conftest import error_codes
 from events.models import Role
 from events.services.participants import reissue_badge
+from events.tests.factories import badge_holder
 from exposants.models import Exposant, ExposantScan
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +37,14 @@ def test_scan_creates_a_lead_with_the_visitors_contact(exposant, visitor):
     assert (scan.exposant, scan.participant) == (exposant.profile, visitor)
 
 
-def test_scan_without_consent_shows_only_the_name(exposant, make_visitor, event_a):
-    shy = make_visitor(
-        event_a, consent=False, first_name="Walid", last_name="Cherif", email="walid@example.dz", company="Cevital"
+def test_scan_without_consent_shows_only_the_name(exposant, event_a):
+    shy = badge_holder(
+        event_a,
+        share_contact_with_exposants=False,
+        first_name="Walid",
+        last_name="Cherif",
+        email="walid@example.dz",
+        company="Cevital",
     )
 
     response = exposant.client.post(SCAN, {"badge_id": shy.badge_id})
@@ -47,8 +53,10 @@ def test_scan_without_consent_shows_only_the_name(exposant, make_visitor, event_
     assert response.json()["visitor"] == {"name": "Walid Cherif", "contact_shared": False}
 
 
-def test_a_nameless_visitor_without_consent_does_not_leak_its_email(exposant, make_visitor, event_a):
-    nameless = make_visitor(event_a, consent=False, first_name="", last_name="", email="secret@example.dz")
+def test_a_nameless_visitor_without_consent_does_not_leak_its_email(exposant, event_a):
+    nameless = badge_holder(
+        event_a, share_contact_with_exposants=False, first_name="", last_name="", email="secret@example.dz"
+    )
 
     response = exposant.client.post(SCAN, {"badge_id": nameless.badge_id})
 
@@ -88,8 +96,8 @@ def test_invalid_badges_are_400_with_the_reason(exposant, payload, code):
     assert not ExposantScan.objects.exists()
 
 
-def test_another_events_badge_is_400_wrong_event(exposant, make_visitor, event_b):
-    stranger = make_visitor(event_b)
+def test_another_events_badge_is_400_wrong_event(exposant, event_b):
+    stranger = badge_holder(event_b)
 
     response = exposant.client.post(SCAN, {"qr_code": stranger.qr_code_data})
 

@@ -6,11 +6,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from conftest import error_codes
+from conftest import assert_same_queries, error_codes
 from events.models import Role
+from events.tests.factories import badge_holder
 from exposants.models import ExposantScan
 from exposants.services import record_scan
 from exposants.tests.factories import ExposantScanFactory
@@ -39,8 +38,8 @@ def csv_rows(response) -> list[list[str]]:
 # --- list and detail ---------------------------------------------------------------------------
 
 
-def test_list_shows_own_leads_newest_first(exposant, visitor, make_visitor, event_a):
-    shy = make_visitor(event_a, consent=False, first_name="Walid", last_name="Cherif")
+def test_list_shows_own_leads_newest_first(exposant, visitor, event_a):
+    shy = badge_holder(event_a, share_contact_with_exposants=False, first_name="Walid", last_name="Cherif")
     first = scan(exposant, visitor, at("2025-05-04T10:00"), rating=3)
     second = scan(exposant, shy, at("2025-05-04T11:00"))
     third = scan(exposant, visitor, at("2025-05-04T12:00"), notes="Revenue")
@@ -88,14 +87,14 @@ def test_an_exposant_never_sees_another_exposants_leads(exposant, make_exposant,
     assert theirs.notes == "Leur lead"
 
 
-def test_leads_of_another_event_are_404(exposant, make_exposant, make_visitor, event_b):
+def test_leads_of_another_event_are_404(exposant, make_exposant, event_b):
     elsewhere = make_exposant(event_b)
-    theirs = scan(elsewhere, make_visitor(event_b))
+    theirs = scan(elsewhere, badge_holder(event_b))
 
     assert exposant.client.get(f"{SCANS}{theirs.pk}/").status_code == 404
 
 
-def test_the_same_user_sees_the_leads_of_the_selected_event_only(exposant, make_visitor, client_for, event_b):
+def test_the_same_user_sees_the_leads_of_the_selected_event_only(exposant, client_for, event_b):
     from events.services.participants import add_participant
     from events.tests.factories import AssignmentFactory
     from exposants.services import ensure_exposant_profile
@@ -103,7 +102,7 @@ def test_the_same_user_sees_the_leads_of_the_selected_event_only(exposant, make_
     AssignmentFactory(user=exposant.user, event=event_b, role=Role.EXPOSANT)
     add_participant(event=event_b, actor=None, user=exposant.user, kind="exposant")
     profile_b = ensure_exposant_profile(event=event_b, user=exposant.user)
-    in_b = record_scan(exposant=profile_b, qr_code=make_visitor(event_b).qr_code_data).scan
+    in_b = record_scan(exposant=profile_b, qr_code=badge_holder(event_b).qr_code_data).scan
 
     in_a = exposant.client.get(SCANS)
     in_b_client = client_for(exposant.user, event_b)
@@ -191,8 +190,10 @@ def test_bad_filters_are_400(exposant, query):
     assert exposant.client.get(SCANS, query).status_code == 400
 
 
-def test_search_by_name_only(exposant, visitor, make_visitor, event_a):
-    shy = make_visitor(event_a, consent=False, first_name="Walid", last_name="Cherif", email="walid@secret.dz")
+def test_search_by_name_only(exposant, visitor, event_a):
+    shy = badge_holder(
+        event_a, share_contact_with_exposants=False, first_name="Walid", last_name="Cherif", email="walid@secret.dz"
+    )
     amina = scan(exposant, visitor)
     walid = scan(exposant, shy)
 
@@ -208,11 +209,16 @@ def test_search_by_name_only(exposant, visitor, make_visitor, event_a):
 # --- export -------------------------------------------------------------------------------------
 
 
-def test_export_is_excel_friendly_csv_with_consent(exposant, visitor, make_visitor, event_a):
-    shy = make_visitor(
-        event_a, consent=False, first_name="Walid", last_name="Cherif", email="walid@x.dz", phone="+213 661"
+def test_export_is_excel_friendly_csv_with_consent(exposant, visitor, event_a):
+    shy = badge_holder(
+        event_a,
+        share_contact_with_exposants=False,
+        first_name="Walid",
+        last_name="Cherif",
+        email="walid@x.dz",
+        phone="+213 661",
     )
-    arabic = make_visitor(event_a, first_name="ياسين", last_name="بن علي", email="yacine@x.dz", phone="", company="")
+    arabic = badge_holder(event_a, first_name="ياسين", last_name="بن علي", email="yacine@x.dz", phone="", company="")
     scan(exposant, visitor, at("2025-05-04T09:05"), rating=4, notes="Très intéressée ; rappeler")
     scan(exposant, shy, at("2025-05-04T10:15"), notes='=HYPERLINK("http://x")')
     scan(exposant, arabic, at("2025-05-04T23:40"))
@@ -276,15 +282,10 @@ def test_export_ignores_the_accept_header(exposant, visitor):
 def test_query_count_is_the_same_for_1_and_50_leads(exposant, event_a, path):
     ExposantScanFactory(exposant=exposant.profile)
 
-    def count():
-        with CaptureQueriesContext(connection) as queries:
-            response = exposant.client.get(path, {"page_size": 100})
-        assert response.status_code == 200
-        return len(queries)
+    few, many = assert_same_queries(
+        lambda: exposant.client.get(path, {"page_size": 100}),
+        lambda: ExposantScanFactory.create_batch(49, exposant=exposant.profile),
+    )
 
-    few = count()
-    ExposantScanFactory.create_batch(49, exposant=exposant.profile)
-    many = count()
-
+    assert (few.status_code, many.status_code) == (200, 200)
     assert ExposantScan.objects.count() == 50
-    assert few == many

@@ -1,4 +1,3 @@
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -6,10 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from accounts.tests.factories import UserFactory
+from conftest import run_together
 from events.badges import sign_badge
 from events.models import Role
-from events.services.participants import add_participant, reissue_badge
-from events.tests.factories import AssignmentFactory, EventFactory
+from events.services.participants import reissue_badge
+from events.tests.factories import AssignmentFactory, EventFactory, badge_holder
 from events.tests.pdfs import pdf_upload
 from exposants.models import Exposant, ExposantScan
 from exposants.services import (
@@ -210,8 +210,8 @@ def test_each_scan_is_a_visit(exposant, visitor):
         (lambda visitor, other: {"badge_id": other.badge_id}, "wrong_event"),
     ],
 )
-def test_record_scan_refuses_bad_badges(exposant, visitor, make_visitor, event_b, badge, code):
-    other = make_visitor(event_b)
+def test_record_scan_refuses_bad_badges(exposant, visitor, event_b, badge, code):
+    other = badge_holder(event_b)
 
     with pytest.raises(AppError) as exc:
         record_scan(exposant=exposant.profile, **badge(visitor, other))
@@ -248,10 +248,10 @@ def test_an_exposant_may_scan_another_exposants_badge(exposant, make_exposant, e
     assert result.created is True
 
 
-def test_same_nonce_returns_the_stored_scan(exposant, visitor, make_visitor, event_a):
+def test_same_nonce_returns_the_stored_scan(exposant, visitor, event_a):
     first = record_scan(exposant=exposant.profile, qr_code=visitor.qr_code_data, nonce="n-1", rating=3)
     # A retry, even with another payload, is the same scan.
-    retry = record_scan(exposant=exposant.profile, badge_id=make_visitor(event_a).badge_id, nonce="n-1", rating=5)
+    retry = record_scan(exposant=exposant.profile, badge_id=badge_holder(event_a).badge_id, nonce="n-1", rating=5)
 
     assert (first.created, retry.created) == (True, False)
     assert retry.scan.pk == first.scan.pk
@@ -324,29 +324,6 @@ def test_removing_a_badge_removes_its_visits(exposant, visitor):
 # --- concurrency (PostgreSQL) -----------------------------------------------------------------
 
 
-def _race(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    outcomes, guard = [], threading.Lock()
-
-    def run(call):
-        try:
-            barrier.wait(timeout=30)
-            outcome = call()
-        except Exception as exc:  # reported, not raised, so every thread finishes
-            outcome = repr(exc)
-        finally:
-            connection.close()
-        with guard:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_of_one_scan_make_one_row():
@@ -354,13 +331,15 @@ def test_concurrent_retries_of_one_scan_make_one_row():
     owner = UserFactory()
     AssignmentFactory(user=owner, event=event, role=Role.EXPOSANT)
     profile = ensure_exposant_profile(event=event, user=owner)
-    badge = add_participant(event=event, actor=None, user=UserFactory())
+    badge = badge_holder(event)
 
     def scan():
         result = record_scan(exposant=Exposant.objects.get(pk=profile.pk), qr_code=badge.qr_code_data, nonce="n-42")
         return (result.created, result.scan.pk)
 
-    outcomes = _race([scan] * 8)
+    outcomes, errors = run_together([scan] * 8)
+
+    assert errors == []
 
     stored = ExposantScan.objects.get()
     assert sorted(outcomes) == [(False, stored.pk)] * 7 + [(True, stored.pk)]
@@ -372,7 +351,9 @@ def test_concurrent_first_visits_make_one_profile():
     event = EventFactory()
     owner = UserFactory()
 
-    outcomes = _race([lambda: ensure_exposant_profile(event=event, user=owner).pk] * 6)
+    outcomes, errors = run_together([lambda: ensure_exposant_profile(event=event, user=owner).pk] * 6)
+
+    assert errors == []
 
     assert len(set(outcomes)) == 1
     assert Exposant.objects.filter(event=event, user=owner).count() == 1

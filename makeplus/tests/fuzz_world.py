@@ -107,7 +107,6 @@ def seed_fuzz_world(world: FuzzWorld) -> None:
     """TechSummit (running today) with every kind of object, StartupWeek for another event's ids."""
     from django.utils import timezone
 
-    from accounts.management.commands.create_test_users import DEMO_PASSWORD
     from accounts.services import issue_tokens
     from annonces.models import Annonce
     from events.models import (
@@ -121,10 +120,11 @@ def seed_fuzz_world(world: FuzzWorld) -> None:
         SessionQuestion,
         UserEventAssignment,
     )
-    from events.seed import STARTUPWEEK, TECHSUMMIT, seed_event
     from events.services.ateliers import record_payment, register_for_session
     from exposants.models import Exposant, ExposantScan
     from makeplus.errors import AppError
+    from seeds.common import DEMO_PASSWORD
+    from seeds.demo import STARTUPWEEK, TECHSUMMIT, seed_event
 
     seed_event(TECHSUMMIT)
     seed_event(STARTUPWEEK)

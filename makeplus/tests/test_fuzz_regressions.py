@@ -26,7 +26,7 @@ from accounts.tests.factories import UserFactory
 from annonces.tests.factories import AnnonceFactory
 from conftest import DEFAULT_PASSWORD, error_codes
 from events.models import Participant, Role
-from events.services.participants import add_participant
+from events.tests.factories import badge_holder
 from events.tests.factories_programme import RoomFactory, SessionFactory
 from exposants.services import ensure_exposant_profile
 from makeplus.openapi import ERROR_CODES
@@ -87,19 +87,13 @@ def _ago(minutes: int) -> str:
 
 
 @pytest.fixture
-def organiser(member, event_a):
-    """(client, user): an organisateur of event A with event A selected."""
-    return member(Role.ORGANISATEUR, event_a)
-
-
-@pytest.fixture
 def room(event_a):
     return RoomFactory(event=event_a, name="Salle Atlas", capacity=10)
 
 
 @pytest.fixture
 def badge(event_a) -> Participant:
-    return add_participant(event=event_a, actor=None, user=UserFactory())
+    return badge_holder(event_a)
 
 
 @pytest.fixture
@@ -125,8 +119,8 @@ def _sync_scan(room, badge, scanned_at) -> dict:
 
 @pytest.mark.parametrize("field", ["start_date", "end_date"])
 @pytest.mark.parametrize(("value", "codes"), BAD_BODY_DATETIMES)
-def test_event_dates_out_of_range_are_refused(organiser, event_a, field, value, codes):
-    client, _ = organiser
+def test_event_dates_out_of_range_are_refused(organisateur, event_a, field, value, codes):
+    client, _ = organisateur
     before = (event_a.start_date, event_a.end_date)
 
     response = client.patch(f"/api/events/{event_a.pk}/", {field: value})
@@ -138,8 +132,8 @@ def test_event_dates_out_of_range_are_refused(organiser, event_a, field, value, 
     assert (event_a.start_date, event_a.end_date) == before
 
 
-def test_event_dates_in_range_are_saved_up_to_the_bounds(organiser, event_a):
-    client, _ = organiser
+def test_event_dates_in_range_are_saved_up_to_the_bounds(organisateur, event_a):
+    client, _ = organisateur
 
     response = client.patch(
         f"/api/events/{event_a.pk}/", {"start_date": "2000-01-01T00:00:00Z", "end_date": "2099-12-31T23:59:59Z"}
@@ -154,8 +148,8 @@ def test_event_dates_in_range_are_saved_up_to_the_bounds(organiser, event_a):
 
 @pytest.mark.parametrize("field", ["publish_at", "expires_at"])
 @pytest.mark.parametrize(("value", "codes"), BAD_BODY_DATETIMES)
-def test_annonce_dates_out_of_range_are_refused(organiser, event_a, field, value, codes):
-    client, _ = organiser
+def test_annonce_dates_out_of_range_are_refused(organisateur, event_a, field, value, codes):
+    client, _ = organisateur
 
     response = client.post("/api/annonces/", {"title": "Programme modifié", field: value})
 
@@ -164,8 +158,8 @@ def test_annonce_dates_out_of_range_are_refused(organiser, event_a, field, value
     assert not event_a.annonces.exists()
 
 
-def test_annonce_dates_in_range_are_saved(organiser, event_a):
-    client, _ = organiser
+def test_annonce_dates_in_range_are_saved(organisateur, event_a):
+    client, _ = organisateur
 
     response = client.post(
         "/api/annonces/",
@@ -182,8 +176,8 @@ def test_annonce_dates_in_range_are_saved(organiser, event_a):
 
 
 @pytest.mark.parametrize(("value", "codes"), BAD_SCAN_TIMES)
-def test_offline_sync_scanned_at_out_of_range_is_refused(organiser, room, badge, value, codes):
-    client, _ = organiser
+def test_offline_sync_scanned_at_out_of_range_is_refused(organisateur, room, badge, value, codes):
+    client, _ = organisateur
 
     response = client.post("/api/scans/sync/", {"scans": [_sync_scan(room, badge, value)]})
 
@@ -192,8 +186,8 @@ def test_offline_sync_scanned_at_out_of_range_is_refused(organiser, room, badge,
     assert not room.accesses.exists()
 
 
-def test_offline_sync_scanned_at_in_range_is_applied(organiser, room, badge):
-    client, _ = organiser
+def test_offline_sync_scanned_at_in_range_is_applied(organisateur, room, badge):
+    client, _ = organisateur
 
     response = client.post("/api/scans/sync/", {"scans": [_sync_scan(room, badge, _ago(30))]})
 
@@ -203,8 +197,8 @@ def test_offline_sync_scanned_at_in_range_is_applied(organiser, room, badge):
 
 
 @pytest.mark.parametrize(("value", "codes"), BAD_SCAN_TIMES)
-def test_manual_room_access_scanned_at_out_of_range_is_refused(organiser, room, badge, value, codes):
-    client, _ = organiser
+def test_manual_room_access_scanned_at_out_of_range_is_refused(organisateur, room, badge, value, codes):
+    client, _ = organisateur
 
     response = client.post(
         "/api/room-access/", {"room": str(room.pk), "qr_code": badge.qr_code_data, "scanned_at": value}
@@ -215,8 +209,8 @@ def test_manual_room_access_scanned_at_out_of_range_is_refused(organiser, room, 
     assert not room.accesses.exists()
 
 
-def test_manual_room_access_scanned_at_in_range_is_recorded(organiser, room, badge):
-    client, _ = organiser
+def test_manual_room_access_scanned_at_in_range_is_recorded(organisateur, room, badge):
+    client, _ = organisateur
 
     response = client.post(
         "/api/room-access/", {"room": str(room.pk), "qr_code": badge.qr_code_data, "scanned_at": _ago(10)}
@@ -231,8 +225,8 @@ def test_manual_room_access_scanned_at_in_range_is_recorded(organiser, room, bad
 
 @pytest.mark.parametrize(("url", "name"), DATETIME_FILTERS)
 @pytest.mark.parametrize(("value", "code"), BAD_FILTER_DATETIMES)
-def test_datetime_filters_out_of_range_are_refused(organiser, url, name, value, code):
-    client, _ = organiser
+def test_datetime_filters_out_of_range_are_refused(organisateur, url, name, value, code):
+    client, _ = organisateur
 
     response = client.get(url, {name: value})
 
@@ -241,8 +235,8 @@ def test_datetime_filters_out_of_range_are_refused(organiser, url, name, value, 
 
 
 @pytest.mark.parametrize(("value", "code"), BAD_FILTER_DATES)
-def test_session_day_filter_out_of_range_is_refused(organiser, value, code):
-    client, _ = organiser
+def test_session_day_filter_out_of_range_is_refused(organisateur, value, code):
+    client, _ = organisateur
 
     response = client.get("/api/sessions/", {"day": value})
 
@@ -261,16 +255,16 @@ def test_exposant_visits_day_filter_out_of_range_is_refused(exposant_client, url
 
 @pytest.mark.parametrize(("url", "name"), DATETIME_FILTERS)
 @pytest.mark.parametrize("value", ["2000-01-01T00:00:00Z", "2099-12-31T23:59:59Z"])
-def test_datetime_filters_accept_the_bounds(organiser, url, name, value):
-    client, _ = organiser
+def test_datetime_filters_accept_the_bounds(organisateur, url, name, value):
+    client, _ = organisateur
 
     response = client.get(url, {name: value})
 
     assert response.status_code == 200
 
 
-def test_filters_in_range_find_the_matching_rows(organiser, exposant_client, event_a, room, badge):
-    client, user = organiser
+def test_filters_in_range_find_the_matching_rows(organisateur, exposant_client, event_a, room, badge):
+    client, user = organisateur
     AnnonceFactory(event=event_a, created_by=user, title="Bienvenue")
     session = SessionFactory(room=room)
     recorded = client.post(
@@ -293,8 +287,8 @@ def test_filters_in_range_find_the_matching_rows(organiser, exposant_client, eve
 # --- 2. youtube_live_url -----------------------------------------------------------------------------
 
 
-def test_session_with_stream_reads_its_url(organiser, room):
-    client, _ = organiser
+def test_session_with_stream_reads_its_url(organisateur, room):
+    client, _ = organisateur
     session = SessionFactory(room=room, youtube_live_url=YT)
 
     body = client.get(f"/api/sessions/{session.pk}/").json()
@@ -306,8 +300,8 @@ def test_session_with_stream_reads_its_url(organiser, room):
     )
 
 
-def test_youtube_live_url_null_is_accepted_and_clears_the_stream(organiser, room):
-    client, _ = organiser
+def test_youtube_live_url_null_is_accepted_and_clears_the_stream(organisateur, room):
+    client, _ = organisateur
     session = SessionFactory(room=room, youtube_live_url=YT)
 
     response = client.patch(f"/api/sessions/{session.pk}/", {"youtube_live_url": None})
@@ -481,8 +475,8 @@ def test_schema_documents_date_out_of_range_on_date_fields_and_filters(schema):
 # --- bugs found while writing these tests ------------------------------------------------------------
 
 
-def test_session_without_stream_reads_null_youtube_live_url(organiser, room):
-    client, _ = organiser
+def test_session_without_stream_reads_null_youtube_live_url(organisateur, room):
+    client, _ = organisateur
     session = SessionFactory(room=room, youtube_live_url="")
 
     body = client.get(f"/api/sessions/{session.pk}/").json()
@@ -494,8 +488,8 @@ def test_session_without_stream_reads_null_youtube_live_url(organiser, room):
 # a naive one when made aware in Algiers time (+00:12 in year 1).
 @pytest.mark.parametrize(("url", "name"), DATETIME_FILTERS)
 @pytest.mark.parametrize("value", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00"])
-def test_datetime_filters_refuse_edge_offsets(organiser, url, name, value):
-    client, _ = organiser
+def test_datetime_filters_refuse_edge_offsets(organisateur, url, name, value):
+    client, _ = organisateur
     client.raise_request_exception = False
 
     response = client.get(url, {name: value})
@@ -509,8 +503,8 @@ def test_datetime_filters_refuse_edge_offsets(organiser, url, name, value):
 @pytest.mark.parametrize(
     "target", ["event", "annonce", "room-access", "sync", "session", "room-assignment", "questions-since"]
 )
-def test_naive_first_day_of_year_one_is_refused_in_bodies(organiser, event_a, room, badge, target):
-    client, user = organiser
+def test_naive_first_day_of_year_one_is_refused_in_bodies(organisateur, event_a, room, badge, target):
+    client, user = organisateur
     client.raise_request_exception = False
     value = "0001-01-01T00:00:00"
     session = SessionFactory(room=room)

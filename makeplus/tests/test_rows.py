@@ -1,20 +1,15 @@
-"""makeplus/rows.py: hand-written SQL read into instances equal to the ORM's, and the INSERT equal to save()."""
+"""makeplus/rows.py: rows of hand-written SQL read into instances equal to the ORM's (the statements and their
+ORM twins: events/tests/test_sql_parity.py)."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Model
-from django.db.models.signals import post_save, pre_save
-from django.forms.models import model_to_dict
-from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
-from events.models import Event, RoomAccess, Session
+from events.models import Event, Session
 from events.tests.factories import EventFactory
 from events.tests.factories_programme import RoomFactory, SessionFactory
-from makeplus.rows import Columns, Insert, column, table
+from makeplus.rows import Columns, column, table
 
 pytestmark = pytest.mark.django_db
 
@@ -70,42 +65,3 @@ def test_an_outer_joined_missing_row_reads_as_none():
     columns = Columns(Session, "s")
 
     assert columns.read([None] * len(columns)) is None
-
-
-def test_insert_writes_what_save_writes():
-    room = RoomFactory()
-    verifier = UserFactory()
-    at = timezone.now() - timedelta(minutes=5)
-
-    def access(nonce):
-        return RoomAccess(
-            room=room,
-            direction="entry",
-            status="denied",
-            denial_reason="invalid_badge",
-            badge_input="ABCDEFGH",
-            verified_by=verifier,
-            scanned_at=at,
-            nonce=nonce,
-        )
-
-    inserted = Insert(RoomAccess)(access("n-1"))
-    saved = access("n-2")
-    saved.save()
-
-    assert inserted.pk is not None and inserted._state.adding is False
-    ignored = {"id", "nonce", "received_at"}
-    stored, reference = (
-        model_to_dict(RoomAccess.objects.get(pk=pk), exclude=ignored) for pk in (inserted.pk, saved.pk)
-    )
-    assert stored == reference
-    # auto_now_add filled in by the field's pre_save, as save() does
-    assert RoomAccess.objects.get(pk=inserted.pk).received_at == inserted.received_at
-    assert inserted.received_at >= at
-
-
-def test_room_access_has_nothing_an_insert_would_skip():
-    # The door scan writes its log row with Insert (no save(), no signals): nothing may depend on them.
-    assert RoomAccess.save is Model.save
-    assert not pre_save.has_listeners(RoomAccess)
-    assert not post_save.has_listeners(RoomAccess)

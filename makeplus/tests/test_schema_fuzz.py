@@ -2,7 +2,7 @@
 
 The schema is the one the app serves (``GET /api/schema/``); requests go through the whole
 Django stack (middleware, DRF, the error handler) with a real JWT of each role of a seeded
-event (``events.seed``: rooms, sessions, badges, door logs, Q&A, annonces, exposants, leads,
+event (``seeds.demo``: rooms, sessions, badges, door logs, Q&A, annonces, exposants, leads,
 atelier registrations). Path ids, id fields and badge fields are drawn from that event's real
 objects (and another event's) as often as from the generator, so cases reach the code behind
 the 404. Every case runs in a savepoint that is rolled back, with an empty cache: each case
@@ -22,6 +22,8 @@ How much (CI runs the defaults, on PostgreSQL and on SQLite):
 The long opt-in run (about an hour):
     FUZZ_EXAMPLES=1000 FUZZ_ROLE_EXAMPLES=200 python3 scripts/dev.py test makeplus/tests/test_schema_fuzz.py
 Generation is deterministic (derandomized, no example database): CI runs the same cases every time.
+The fuzz tests carry the ``fuzz`` marker: the everyday run leaves them out (CI runs them):
+    python3 scripts/dev.py test -m "not fuzz"
 """
 
 import ast
@@ -236,12 +238,14 @@ def _call_and_validate(case, role: str, world: FuzzWorld) -> None:
         transaction.savepoint_rollback(savepoint)
 
 
+@pytest.mark.fuzz
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, **FUZZ_SETTINGS)
 def test_every_operation_as_organisateur(case, fuzz_world):
     _call_and_validate(case, "organisateur", fuzz_world)
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("role", [*OTHER_ROLES, ANONYMOUS])
 @role_schema.parametrize()
 @settings(max_examples=ROLE_EXAMPLES, **FUZZ_SETTINGS)

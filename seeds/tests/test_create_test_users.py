@@ -3,8 +3,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from accounts.management.commands.create_test_users import TEST_USERS
 from accounts.models import User
+from seeds.demo import TEST_USERS
 
 pytestmark = pytest.mark.django_db
 

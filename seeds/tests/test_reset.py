@@ -22,8 +22,8 @@ from events.models import (
     SessionAccess,
     UserEventAssignment,
 )
-from events.seed import ALGIERS
 from exposants.models import Exposant, ExposantScan
+from seeds.common import ALGIERS
 
 pytestmark = pytest.mark.django_db
 

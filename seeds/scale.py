@@ -1,9 +1,9 @@
-"""Large generated data: one big running event built with bulk inserts, and set-based purges.
+"""Large generated data: one big running event built with bulk inserts.
 
 ``create_load_event`` (:func:`build_load_event`) makes the event the benchmarks run against:
 N participants with signed badges, R rooms, S sessions, L door-log rows. The small structural
 part (event, staff roles, rooms, sessions, shifts) goes through the services, as in
-events/seed.py; the large part (accounts, roles, badges, atelier places, door logs) is written
+seeds/demo.py; the large part (accounts, roles, badges, atelier places, door logs) is written
 with ``bulk_create`` (door logs with PostgreSQL's ``COPY``), which bypasses the counter
 signals, so the counters are recounted at the end.
 
@@ -25,11 +25,8 @@ The door log is planned before anything is written, so that it is consistent by 
   controller.
 
 The number of rows is exact: stays take about 93 % of L (entries, exits, then stepping-out
-pairs fill the rest) and denials the remainder.
-
-:func:`purge` deletes a queryset and everything depending on it in a few set-based
-statements (the load event's million rows, ``reset_everything``); stored files of deleted rows
-leave storage when the deletion commits, as the services do.
+pairs fill the rest) and denials the remainder. ``--replace`` deletes the earlier event with
+:mod:`seeds.purge`.
 """
 
 import math
@@ -41,13 +38,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.exceptions import EmptyResultSet
-from django.db import connections, models, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.management.commands.create_test_users import DEMO_PASSWORD, _demo_password_hash
 from accounts.models import User
 from events import badges
 from events.counters import recount_events, recount_rooms, recount_scan_counts
@@ -61,120 +55,11 @@ from events.models import (
     UserEventAssignment,
 )
 from events.models.participants import BADGE_ALPHABET, new_badge_id
-from events.seed import ALGIERS, CLOSING, OPENING, algiers_today
 from events.services import assign_user, create_event
 from events.services.programme import create_room, create_session
 from events.services.staff import assign_staff
-
-# --- purging -------------------------------------------------------------------------------------
-
-
-@dataclass
-class Purged:
-    rows: Counter = field(default_factory=Counter)  # "app_label.Model" → rows deleted
-    files: int = 0  # stored files scheduled for removal on commit
-
-    def __iadd__(self, other: "Purged") -> "Purged":
-        self.rows += other.rows
-        self.files += other.files
-        return self
-
-
-def _dependents(model) -> list:
-    """The relations whose rows point at ``model`` (hidden ones included: M2M through tables)."""
-    return [
-        f
-        for f in model._meta.get_fields(include_hidden=True)
-        if f.auto_created and not f.concrete and (f.one_to_one or f.one_to_many)
-    ]
-
-
-def _delete_files_on_commit(model, queryset) -> int:
-    """Stored files of the rows about to be deleted leave storage once the deletion commits."""
-    count = 0
-    for file_field in (f for f in model._meta.concrete_fields if isinstance(f, models.FileField)):
-        names = queryset.exclude(**{file_field.name: ""}).exclude(**{f"{file_field.name}__isnull": True})
-        for name in names.values_list(file_field.name, flat=True).iterator():
-            storage = file_field.storage
-            transaction.on_commit(lambda storage=storage, name=name: storage.delete(name), using=queryset.db)
-            count += 1
-    return count
-
-
-def _delete_rows(queryset) -> int:
-    connection = connections[queryset.db]
-    try:
-        inner, params = queryset.order_by().values("pk").query.get_compiler(connection=connection).as_sql()
-    except EmptyResultSet:
-        return 0
-    opts, qn = queryset.model._meta, connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {qn(opts.db_table)} WHERE {qn(opts.pk.column)} IN ({inner})", params)
-        return cursor.rowcount
-
-
-def purge(queryset) -> Purged:
-    """Delete the rows of ``queryset`` and what depends on them, as the ORM's cascade would
-    (CASCADE deletes, SET_NULL / SET_DEFAULT set, DO_NOTHING leaves), but in set-based SQL:
-    no row is loaded, no signal is sent. So it is for the bulk paths only, and counters are the
-    caller's business. PROTECT / RESTRICT refuse (ValueError) while protected rows remain: purge
-    those first. The queryset is re-run as a subquery at every step, so its filter must not go
-    through rows that this purge deletes."""
-    model, purged = queryset.model, Purged()
-    for rel in _dependents(model):
-        keys = queryset.order_by().values(rel.field_name)
-        dependents = rel.related_model._base_manager.using(queryset.db).filter(**{f"{rel.field.name}__in": keys})
-        if rel.on_delete is models.CASCADE:
-            if dependents.exists():  # also ends the walk down a self-referencing tree (replies of replies)
-                purged += purge(dependents)
-        elif rel.on_delete is models.SET_NULL:
-            dependents.update(**{rel.field.name: None})
-        elif rel.on_delete is models.SET_DEFAULT:
-            dependents.update(**{rel.field.name: rel.field.get_default()})
-        elif rel.on_delete is models.DO_NOTHING:
-            continue
-        elif dependents.exists():
-            raise ValueError(
-                f"{rel.related_model._meta.label} rows still refer to {model._meta.label}: purge them first"
-            )
-    purged.files += _delete_files_on_commit(model, queryset)
-    purged.rows[model._meta.label] += _delete_rows(queryset)
-    return purged
-
-
-def purge_events(events) -> Purged:
-    """Events with everything in them. The door log goes first (the largest table: deleted
-    through its rooms rather than emptied participant by participant), then the sessions
-    (rooms PROTECT them), then the events and the rest of their cascade."""
-    purged = purge(RoomAccess.objects.filter(room__event__in=events.values("pk")))
-    purged += purge(Session.objects.filter(event__in=events.values("pk")))
-    purged += purge(events)
-    return purged
-
-
-def purge_users(users) -> Purged:
-    """Accounts with their roles, badges, shifts and JWTs (outstanding ones, blacklisted or not:
-    simplejwt would only unlink them). Events that lose badges of theirs are recounted."""
-    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-
-    touched = set(Participant.objects.filter(user__in=users.values("pk")).values_list("event_id", flat=True))
-    purged = purge(OutstandingToken.objects.filter(user__in=users.values("pk")))
-    purged += purge(users)
-    if touched:
-        recount_events(touched)
-        recount_rooms(touched)
-    return purged
-
-
-@transaction.atomic
-def purge_everything() -> Purged:
-    """``reset_everything``: every event with all its data, and every account but the superusers."""
-    purged = purge_events(Event.objects.all())
-    purged += purge_users(User.objects.filter(is_superuser=False))
-    return purged
-
-
-# --- the load event --------------------------------------------------------------------------
+from seeds.common import CLOSING, OPENING, Log, algiers_today, demo_password_hash, local_day, local_time, quiet
+from seeds.purge import Purged, purge_events, purge_users
 
 GENERATED_BY = "create_load_event"
 DEFAULT_NAME = "MakePlus Load Test"
@@ -205,11 +90,6 @@ THEMES = ("Intelligence artificielle", "Cybersécurité", "Cloud et données", "
 TOPICS = ("retours d'expérience", "tendances 2025", "cas pratiques", "table ronde", "démonstrations")
 
 Progress = Callable[[str, int, int], object]  # phase, done, total
-Log = Callable[[str], object]
-
-
-def _silent(*args) -> None:
-    pass
 
 
 class LoadEventError(Exception):
@@ -311,7 +191,7 @@ def _session_plans(spec: LoadSpec, opening: datetime) -> list[_SessionPlan]:
     plans = []
     for j in range(spec.sessions):
         day, index = divmod(j // spec.rooms, spec.sessions_per_day)
-        day_open = datetime.combine(opening.astimezone(ALGIERS).date() + timedelta(days=day), OPENING, ALGIERS)
+        day_open = local_time(local_day(opening) + timedelta(days=day), OPENING)
         slot_start = (day_open - opening).total_seconds() + index * slot * 60
         atelier = j % ATELIER_EVERY == ATELIER_EVERY - 1
         plans.append(
@@ -348,7 +228,7 @@ def _open_windows(opening: datetime, now_s: float) -> list[tuple[float, float]]:
     """The opening hours (09:00–18:00 Algiers) of the event's days, up to now."""
     windows = []
     for day in range(DAYS):
-        day_open = datetime.combine(opening.astimezone(ALGIERS).date() + timedelta(days=day), OPENING, ALGIERS)
+        day_open = local_time(local_day(opening) + timedelta(days=day), OPENING)
         start = (day_open - opening).total_seconds()
         if start < now_s:
             windows.append((start, min(start + DAY_MINUTES * 60.0, now_s)))
@@ -500,7 +380,7 @@ def _make_accounts(spec: LoadSpec, progress: Progress) -> tuple[list[User], list
             f"Accounts @{spec.domain} exist (another load event's name gives the same domain, or an earlier "
             "one left them): use --replace, or another name."
         )
-    password = _demo_password_hash(tuple(settings.PASSWORD_HASHERS))
+    password = demo_password_hash()
     staff = [
         User(email=f"{local}@{spec.domain}", first_name=local.rstrip("0123456789").capitalize(), last_name="Load")
         for local, _ in _staff_emails(spec)
@@ -846,7 +726,7 @@ def _replace(spec: LoadSpec, replace: bool) -> Purged | None:
 
 
 def build_load_event(
-    spec: LoadSpec, *, replace: bool = False, progress: Progress = _silent, log: Log = _silent
+    spec: LoadSpec, *, replace: bool = False, progress: Progress = quiet, log: Log = quiet
 ) -> LoadReport:
     """Build the load event described by ``spec`` in one transaction (see the module docstring).
     An event of that name is refused, or with ``replace`` deleted first with its accounts, if
@@ -854,8 +734,8 @@ def build_load_event(
     spec.check()
     rng = random.Random(spec.seed)
     today = algiers_today()
-    opening = datetime.combine(today - timedelta(days=1), OPENING, ALGIERS)
-    closing = datetime.combine(today + timedelta(days=DAYS - 2), CLOSING, ALGIERS)
+    opening = local_time(today - timedelta(days=1), OPENING)
+    closing = local_time(today + timedelta(days=DAYS - 2), CLOSING)
     with transaction.atomic():
         _check_constraints_now(True)
         report = LoadReport(event=None, domain=spec.domain)
@@ -897,26 +777,10 @@ def build_load_event(
 
 
 def load_credentials(spec: LoadSpec) -> list[tuple[str, str]]:
-    """(email, role) of the accounts worth knowing; password DEMO_PASSWORD for all."""
+    """(email, role) of the accounts worth knowing; password DEMO_PASSWORD (seeds.common) for all."""
     rows = [(f"{local}@{spec.domain}", role) for local, role in _staff_emails(spec)[:3]]
     if spec.rooms > 1:
         rows.append((f"controlleur…@{spec.domain}", f"{Role.CONTROLLEUR_DES_BADGES} (one per room)"))
     if spec.participants:
         rows.append((f"{participant_email(spec, 1)} … {participant_email(spec, spec.participants)}", Role.PARTICIPANT))
     return rows
-
-
-__all__ = [
-    "DEFAULT_NAME",
-    "DEMO_PASSWORD",
-    "LoadEventError",
-    "LoadReport",
-    "LoadSpec",
-    "Purged",
-    "build_load_event",
-    "load_credentials",
-    "purge",
-    "purge_everything",
-    "purge_events",
-    "purge_users",
-]

@@ -8,14 +8,14 @@ from django.utils import timezone
 from accounts.models import User
 from events.counters import counters_disagreeing
 from events.models import Event, UserEventAssignment
-from events.seed import ALGIERS, algiers_today
 from events.services import update_assignment, update_event
+from seeds.common import ALGIERS, algiers_today
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "makeplus2025"
 
-# The documented world, spelled out here rather than imported from events/seed.py.
+# The documented world, spelled out here rather than imported from seeds/demo.py.
 MULTI_EVENT_DATA = {
     "TechSummit Algeria": ("techsummit.dz", "active"),
     "StartupWeek Oran": ("startupweek.dz", "upcoming"),

@@ -21,8 +21,8 @@ from events.models import (
     UserEventAssignment,
 )
 from events.models.participants import BADGE_ALPHABET
-from events.seed import ALGIERS
 from events.tests.factories import EventFactory
+from seeds.common import ALGIERS
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from events.seed import credentials_table, seed_multi_event_data
+from seeds.common import credentials_table
+from seeds.demo import seed_multi_event_data
 
 
 class Command(BaseCommand):

@@ -5,10 +5,10 @@ import pytest
 from django.utils import timezone
 
 from events.models import Event
-from events.seed import INNOFEST, STARTUPWEEK, TECHSUMMIT, seed_event, seed_multi_event_users
 from exposants.models import Exposant, ExposantScan
-from exposants.seed import ensure_exposants
 from makeplus.uploads import validate_pdf
+from seeds.demo import INNOFEST, STARTUPWEEK, TECHSUMMIT, seed_event, seed_multi_event_users
+from seeds.exposants import ensure_exposants
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,12 @@ def snapshot(event):
             "exposant__user__email", "participant__user__email", "scanned_at", "rating", "notes", "nonce"
         )
     )
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from events.models import Event
-from events.seed_scale import purge_everything
+from seeds.purge import purge_everything
 
 
 class Command(BaseCommand):

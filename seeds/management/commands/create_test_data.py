@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from events.seed import DEMO_EVENT, credentials_table, seed_test_data
+from seeds.common import credentials_table
+from seeds.demo import DEMO_EVENT, seed_test_data
 
 
 class Command(BaseCommand):

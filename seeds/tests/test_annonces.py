@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from annonces.models import Annonce
-from annonces.seed import ANNONCES, ensure_annonces
 from events.models import Event, Role
 from events.tests.factories import AssignmentFactory, EventFactory
+from seeds.annonces import ANNONCES, ensure_annonces
 
 pytestmark = pytest.mark.django_db
 

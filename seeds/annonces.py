@@ -1,4 +1,4 @@
-"""Demo annonces for the seeded events (called by events/seed.py for each event).
+"""Demo annonces for the seeded events (called by seeds/demo.py for each event).
 
 Times are relative to the event's opening and closing, so the same specs give a running
 event published, expired and scheduled annonces, an upcoming one mostly scheduled ones, and
@@ -7,7 +7,6 @@ own client would; re-running finds each annonce by (event, title) and puts it ba
 documented state, creating no duplicate.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,12 +16,7 @@ from annonces.fields import mask_from_roles, roles_from_mask
 from annonces.models import Annonce
 from annonces.services import create_annonce, update_annonce
 from events.models import Event, Role
-
-Log = Callable[[str], object]
-
-
-def _quiet(message: str) -> None:
-    pass
+from seeds.common import Log, changed_fields, quiet
 
 
 @dataclass(frozen=True)
@@ -104,7 +98,7 @@ def annonce_fields(spec: AnnonceSpec, event: Event) -> dict:
 
 
 @transaction.atomic
-def ensure_annonces(event: Event, *, organisateur, log: Log = _quiet) -> list[Annonce]:
+def ensure_annonces(event: Event, *, organisateur, log: Log = quiet) -> list[Annonce]:
     """The demo annonces of ``event``, written by ``organisateur``: created, or reset to the specs."""
     annonces = []
     for spec in ANNONCES:
@@ -114,7 +108,7 @@ def ensure_annonces(event: Event, *, organisateur, log: Log = _quiet) -> list[An
             annonce = create_annonce(event=event, actor=organisateur, title=spec.title, **fields)
             log(f"created annonce {spec.title}")
         else:
-            changed = {name: value for name, value in fields.items() if getattr(annonce, name) != value}
+            changed = changed_fields(annonce, fields)
             if changed:
                 annonce = update_annonce(annonce=annonce, actor=organisateur, **changed)
                 log(f"reset annonce {spec.title} ({', '.join(changed)})")

@@ -3,7 +3,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from events.seed_scale import DEFAULT_NAME, DEMO_PASSWORD, LoadEventError, LoadSpec, build_load_event, load_credentials
+from seeds.common import DEMO_PASSWORD
+from seeds.scale import DEFAULT_NAME, LoadEventError, LoadSpec, build_load_event, load_credentials
 
 
 def _plain(text: str) -> str:

@@ -1,6 +1,6 @@
 """Demo exposants for the seeded events: profiles, stand plans (PDF) and leads.
 
-:func:`ensure_exposants` is called by events/seed.py once an event's members and badges exist.
+:func:`ensure_exposants` is called by seeds/demo.py once an event's members and badges exist.
 Like the rest of the seeds it goes through the services (profiles, scans by badge id) and
 resets what it finds to the documented state, so re-running creates no duplicates: each demo
 visit carries a fixed ``nonce`` and is found again by it.
@@ -10,7 +10,6 @@ visits today, never later than the moment the seed runs; an upcoming event gets 
 """
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -21,16 +20,11 @@ from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
 from accounts.services import update_profile
+from events.calendar import event_zone
 from events.models import Event, Participant, Role, UserEventAssignment
 from exposants.models import Exposant, ExposantScan
-from exposants.selectors import event_timezone
 from exposants.services import ensure_exposant_profile, record_scan, update_exposant_profile, update_scan
-
-Log = Callable[[str], object]
-
-
-def _quiet(message: str) -> None:
-    pass
+from seeds.common import Log, changed_fields, local_day, local_time, quiet
 
 
 @dataclass(frozen=True)
@@ -253,7 +247,7 @@ def _exposant_users(event: Event):
 
 
 def ensure_stand(event: Event, profile: Exposant, spec: StandSpec, *, neighbours: list[str], log: Log) -> Exposant:
-    changed = {name: value for name, value in spec.fields().items() if getattr(profile, name) != value}
+    changed = changed_fields(profile, spec.fields())
     if not profile.plan_file:
         pdf = stand_plan_pdf(event_name=event.name, spec=spec, neighbours=neighbours)
         changed["plan_file"] = ContentFile(pdf, name="plan.pdf")
@@ -269,10 +263,9 @@ def _visit_time(event: Event, spec: VisitSpec, *, now: datetime, order: int) -> 
     Planned at its local time; a visit planned later today happens a few minutes before ``now``
     instead (``order`` keeps the visits in their documented order), still today.
     """
-    tz = event_timezone(event)
-    first_day = timezone.localdate(event.start_date, timezone=tz)
-    day = first_day + timedelta(days=spec.day)
-    planned = datetime.combine(day, time.fromisoformat(spec.at), tzinfo=tz)
+    tz = event_zone(event)
+    day = local_day(event.start_date, tz) + timedelta(days=spec.day)
+    planned = local_time(day, spec.at, tz)
     if planned > event.end_date:
         return None
     if planned <= now:
@@ -308,7 +301,7 @@ def ensure_visit(
 
 
 @transaction.atomic
-def ensure_exposants(event: Event, *, now: datetime | None = None, log: Log = _quiet) -> list[Exposant]:
+def ensure_exposants(event: Event, *, now: datetime | None = None, log: Log = quiet) -> list[Exposant]:
     """Profiles for the event's active exposants, their stand plans, and the demo leads."""
     now = now or timezone.now()
     users = _exposant_users(event)

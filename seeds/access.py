@@ -12,7 +12,7 @@ For an event that has started, :func:`ensure_access_logs` plays a day at the doo
 * at the event's first session someone presents a badge that is not one (``invalid_badge``).
 
 Every scan lies inside its session (or the event's opening hours for the hall) and goes
-through :func:`events.services.scanning.verify_room_access` with the event's controller as
+through :func:`events.services.access.verify_room_access` with the event's controller as
 verifier and a nonce ``seed-<hash of event, badge, room, direction and time>``: running it
 again records nothing twice (the nonces replay), and later in the day it adds the scans whose
 time has come. (Demo dates follow the day the seed runs: seeding again on a later day adds
@@ -22,24 +22,16 @@ event's rooms end empty. Presence, check-in and occupancy follow from the servic
 """
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
 from events.models import Event, Participant, Role, Room, Session, SessionAccess, UserEventAssignment
-from events.selectors.access import ALGIERS
-from events.services.scanning import verify_room_access
-
-Log = Callable[[str], object]
+from events.services.access import verify_room_access
+from seeds.common import Log, local_day, opening_hours, quiet
 
 INVALID_QR = "MP1.NOT-A-MAKEPLUS-BADGE"
-OPENING, CLOSING = time(9, 0), time(18, 0)
-
-
-def _quiet(message: str) -> None:
-    pass
 
 
 @dataclass(frozen=True)
@@ -96,12 +88,9 @@ def access_plan(event: Event) -> list[PlannedScan]:
     plan: list[PlannedScan] = []
     if rooms:
         hall = rooms[0]
-        first = timezone.localdate(event.start_date, timezone=ALGIERS)
-        last = timezone.localdate(event.end_date, timezone=ALGIERS)
-        day = first
+        day, last = local_day(event.start_date), local_day(event.end_date)
         while day <= last:
-            opening = datetime.combine(day, OPENING, tzinfo=ALGIERS)
-            closing = datetime.combine(day, CLOSING, tzinfo=ALGIERS)
+            opening, closing = opening_hours(day)
             for i, holder in enumerate(exhibitors):
                 plan.append(PlannedScan(opening + _minutes(5 + 3 * i), hall, holder=holder))
                 plan.append(PlannedScan(closing - _minutes(10 - 2 * i), hall, "exit", holder=holder))
@@ -128,7 +117,7 @@ def access_plan(event: Event) -> list[PlannedScan]:
     return plan
 
 
-def ensure_access_logs(event: Event, *, now=None, log: Log = _quiet) -> int:
+def ensure_access_logs(event: Event, *, now=None, log: Log = quiet) -> int:
     """Record the demo scans of ``event`` whose time has come (nothing for an event that has not
     started, or without a controller). Returns how many rows this call added."""
     now = now or timezone.now()

@@ -7,21 +7,16 @@ same rules and the event counters stay exact. Each step finds what already exist
 resets it to the documented state, so re-running a command creates no duplicates.
 
 Dates are relative to the day the command runs, counted in Africa/Algiers: an event opens
-at 09:00 on its first day and closes at 18:00 on its last.
+at 09:00 on its first day and closes at 18:00 on its last (``seeds.common``).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
 
-from accounts.management.commands.create_test_users import DEMO_PASSWORD, TEST_USERS, ensure_user
 from accounts.models import User
-from annonces.seed import ensure_annonces
 from events.models import (
     Event,
     Participant,
@@ -34,16 +29,40 @@ from events.models import (
     UserEventAssignment,
 )
 from events.roles import SHIFT_ROLES
-from events.seed_access import ensure_access_logs
 from events.services import assign_user, create_event, update_assignment, update_event
 from events.services.participants import add_participant, ensure_badge, update_participant
 from events.services.programme import create_room, create_session, update_room, update_session
 from events.services.questions import answer_question, ask_question, toggle_upvote
 from events.services.staff import assign_staff, remove_staff_assignment
-from exposants.seed import ensure_exposants
+from seeds.access import ensure_access_logs
+from seeds.annonces import ensure_annonces
+from seeds.common import (
+    CLOSING,
+    OPENING,
+    Credential,
+    Log,
+    algiers_today,
+    changed_fields,
+    ensure_user,
+    local_day,
+    local_time,
+    quiet,
+)
+from seeds.exposants import ensure_exposants
 
-ALGIERS = ZoneInfo("Africa/Algiers")
-OPENING, CLOSING = time(9, 0), time(18, 0)
+# The legacy single-event accounts (README "Demo accounts"): create_test_users makes them,
+# create_test_data gives them the event "MakePlus Demo".
+TEST_USERS = [
+    # email, first name, last name, superuser
+    ("admin@makeplus.dz", "Admin", "MakePlus", True),
+    ("organisateur@makeplus.dz", "Samir", "Haddad", False),
+    ("gestionnaire@makeplus.dz", "Nassima", "Brahimi", False),
+    ("controlleur@makeplus.dz", "Yacine", "Ould-Ali", False),
+    ("participant1@makeplus.dz", "Amina", "Kaci", False),
+    ("participant2@makeplus.dz", "Walid", "Cherif", False),
+    ("exposant1@makeplus.dz", "Rania", "Mansouri", False),
+    ("exposant2@makeplus.dz", "Karim", "Belkacem", False),
+]
 
 
 @dataclass(frozen=True)
@@ -363,7 +382,7 @@ MULTI_EVENT_USERS = (
     ),
 )
 
-# The legacy single-event set: create_test_users' accounts (names come from there) in "MakePlus Demo".
+# The legacy single-event set: TEST_USERS (names come from there) in "MakePlus Demo".
 # admin@makeplus.dz stays a superuser without any event role.
 LEGACY_ROLES = {
     "organisateur@makeplus.dz": Role.ORGANISATEUR,
@@ -440,29 +459,12 @@ PROGRAMMES[DEMO_EVENT.name] = (
 
 # --- Building it ---------------------------------------------------------------------------------
 
-Log = Callable[[str], object]
-
-
-def _quiet(message: str) -> None:
-    pass
-
-
-@dataclass(frozen=True)
-class Credential:
-    email: str
-    role: str
-    event: str
-
-
-def algiers_today() -> date:
-    return timezone.localdate(timezone=ALGIERS)
-
 
 def event_window(spec: EventSpec, today: date) -> tuple[datetime, datetime]:
     """Opening 09:00 on the first day, closing 18:00 on the last, Algiers time."""
     first = today + timedelta(days=spec.first_day)
     last = first + timedelta(days=spec.days - 1)
-    return datetime.combine(first, OPENING, tzinfo=ALGIERS), datetime.combine(last, CLOSING, tzinfo=ALGIERS)
+    return local_time(first, OPENING), local_time(last, CLOSING)
 
 
 def event_fields(spec: EventSpec, today: date) -> dict:
@@ -484,7 +486,7 @@ def find_event(name: str) -> Event | None:
     return Event.objects.filter(name=name).order_by("created_at", "pk").first()
 
 
-def ensure_event(spec: EventSpec, *, organisateur: User, today: date, log: Log = _quiet) -> Event:
+def ensure_event(spec: EventSpec, *, organisateur: User, today: date, log: Log = quiet) -> Event:
     """Create the event as its organisateur would, or put its fields back to the documented state."""
     fields = event_fields(spec, today)
     event = find_event(spec.name)
@@ -492,7 +494,7 @@ def ensure_event(spec: EventSpec, *, organisateur: User, today: date, log: Log =
         event = create_event(created_by=organisateur, name=spec.name, **fields)
         log(f"created event {spec.name}")
         return event
-    changed = {name: value for name, value in fields.items() if getattr(event, name) != value}
+    changed = changed_fields(event, fields)
     if changed:
         event = update_event(event=event, actor=organisateur, **changed)
         log(f"reset event {spec.name} ({', '.join(changed)})")
@@ -502,7 +504,7 @@ def ensure_event(spec: EventSpec, *, organisateur: User, today: date, log: Log =
 
 
 def ensure_assignment(
-    event: Event, user: User, role: str, *, assigned_by: User | None, log: Log = _quiet
+    event: Event, user: User, role: str, *, assigned_by: User | None, log: Log = quiet
 ) -> UserEventAssignment:
     """The user holds exactly this role, active, in the event."""
     assignment = UserEventAssignment.objects.filter(event=event, user=user).first()
@@ -515,7 +517,7 @@ def ensure_assignment(
     return assignment
 
 
-def ensure_room(event: Event, spec: RoomSpec, *, actor: User, log: Log = _quiet) -> Room:
+def ensure_room(event: Event, spec: RoomSpec, *, actor: User, log: Log = quiet) -> Room:
     room = Room.objects.filter(event=event, name=spec.name).first()
     if room is None:
         log(f"created room {spec.name}")
@@ -526,15 +528,11 @@ def ensure_room(event: Event, spec: RoomSpec, *, actor: User, log: Log = _quiet)
 
 
 def session_fields(spec: SessionSpec, event: Event, rooms: dict[str, Room]) -> dict:
-    day = timezone.localdate(event.start_date, timezone=ALGIERS) + timedelta(days=spec.day)
-
-    def at(hhmm: str) -> datetime:
-        return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=ALGIERS)
-
+    day = local_day(event.start_date) + timedelta(days=spec.day)
     return {
         "room": rooms[spec.room],
-        "start_time": at(spec.start),
-        "end_time": at(spec.end),
+        "start_time": local_time(day, spec.start),
+        "end_time": local_time(day, spec.end),
         "session_type": spec.session_type,
         "is_paid": spec.price > 0,
         "price": Decimal(spec.price),
@@ -545,19 +543,19 @@ def session_fields(spec: SessionSpec, event: Event, rooms: dict[str, Room]) -> d
     }
 
 
-def ensure_session(event: Event, spec: SessionSpec, rooms: dict[str, Room], *, actor: User, log: Log = _quiet):
+def ensure_session(event: Event, spec: SessionSpec, rooms: dict[str, Room], *, actor: User, log: Log = quiet):
     fields = session_fields(spec, event, rooms)
     session = Session.objects.filter(event=event, title=spec.title).first()
     if session is None:
         log(f"created session {spec.title}")
         return create_session(event=event, actor=actor, title=spec.title, **fields)
-    changed = {name: value for name, value in fields.items() if getattr(session, name) != value}
+    changed = changed_fields(session, fields)
     if changed:
         session = update_session(session=session, actor=actor, **changed)
     return session
 
 
-def ensure_programme(event: Event, *, actor: User, log: Log = _quiet) -> None:
+def ensure_programme(event: Event, *, actor: User, log: Log = quiet) -> None:
     room_specs, session_specs = PROGRAMMES[event.name]
     rooms = {spec.name: ensure_room(event, spec, actor=actor, log=log) for spec in room_specs}
     for spec in session_specs:
@@ -589,7 +587,7 @@ def shift_plan(event: Event) -> list[tuple[Room, datetime, datetime]]:
     return [tuple(step) for step in plan]
 
 
-def ensure_shifts(event: Event, user: User, role: str, plan, *, actor: User, log: Log = _quiet) -> None:
+def ensure_shifts(event: Event, user: User, role: str, plan, *, actor: User, log: Log = quiet) -> None:
     """The user's shifts in this event are exactly ``plan`` (room, start, end), all active."""
     wanted = {(room.pk, start, end) for room, start, end in plan}
     existing = list(RoomAssignment.objects.filter(user=user, room__event=event))
@@ -606,14 +604,14 @@ def ensure_shifts(event: Event, user: User, role: str, plan, *, actor: User, log
             log(f"shift for {user.email} at {room.name}")
 
 
-def ensure_staff_shifts(event: Event, staff: list[tuple[User, str]], *, actor: User, log: Log = _quiet) -> None:
+def ensure_staff_shifts(event: Event, staff: list[tuple[User, str]], *, actor: User, log: Log = quiet) -> None:
     plan = shift_plan(event)
     for user, role in staff:
         if role in SHIFT_ROLES:
             ensure_shifts(event, user, role, plan, actor=actor, log=log)
 
 
-def ensure_badge_holder(event: Event, user: User, role: str, *, actor: User, log: Log = _quiet) -> None:
+def ensure_badge_holder(event: Event, user: User, role: str, *, actor: User, log: Log = quiet) -> None:
     """Participants and exposants hold a signed badge of the event (kind = their role)."""
     if role not in BADGE_ROLES:
         return
@@ -634,7 +632,7 @@ DEMO_QUESTIONS = (
 )
 
 
-def ensure_questions(event: Event, *, organisateur: User, log: Log = _quiet) -> None:
+def ensure_questions(event: Event, *, organisateur: User, log: Log = quiet) -> None:
     """Live Q&A on the event's first conference: two questions (one anonymous), a vote, an answer."""
     session = (
         Session.objects.filter(event=event, session_type="conference")
@@ -666,7 +664,7 @@ def ensure_member(member: Member | MultiEventUser, *, superuser: bool = False) -
 
 
 @transaction.atomic
-def seed_event(spec: EventSpec, *, today: date | None = None, log: Log = _quiet) -> list[Credential]:
+def seed_event(spec: EventSpec, *, today: date | None = None, log: Log = quiet) -> list[Credential]:
     """The event and its members, organisateur first (it creates the event and assigns the others)."""
     today = today or algiers_today()
     members = sorted(spec.members, key=lambda m: m.role != Role.ORGANISATEUR)
@@ -686,13 +684,13 @@ def seed_event(spec: EventSpec, *, today: date | None = None, log: Log = _quiet)
 
 
 @transaction.atomic
-def seed_multi_event_data(*, today: date | None = None, log: Log = _quiet) -> list[Credential]:
+def seed_multi_event_data(*, today: date | None = None, log: Log = quiet) -> list[Credential]:
     today = today or algiers_today()
     return [row for spec in MULTI_EVENTS for row in seed_event(spec, today=today, log=log)]
 
 
 @transaction.atomic
-def seed_multi_event_users(*, today: date | None = None, log: Log = _quiet) -> list[Credential]:
+def seed_multi_event_users(*, today: date | None = None, log: Log = quiet) -> list[Credential]:
     """The multi-event accounts; seeds the events they belong to first if those are missing."""
     for spec in MULTI_EVENTS:
         if find_event(spec.name) is None:
@@ -717,22 +715,20 @@ def seed_multi_event_users(*, today: date | None = None, log: Log = _quiet) -> l
 
 
 @transaction.atomic
-def seed_test_data(*, today: date | None = None, log: Log = _quiet) -> list[Credential]:
-    """create_test_users' accounts (reset), and the legacy event "MakePlus Demo" with their roles."""
+def seed_test_users() -> list[tuple[str, bool]]:
+    """The legacy accounts, created or reset: (email, created) of each."""
+    return [
+        (email, ensure_user(email, first_name, last_name, superuser=superuser)[1])
+        for email, first_name, last_name, superuser in TEST_USERS
+    ]
+
+
+@transaction.atomic
+def seed_test_data(*, today: date | None = None, log: Log = quiet) -> list[Credential]:
+    """The legacy accounts (reset), and the legacy event "MakePlus Demo" with their roles."""
     rows = []
     for email, first_name, last_name, superuser in TEST_USERS:
         if email not in LEGACY_ROLES:
             ensure_user(email, first_name, last_name, superuser=superuser)
             rows.append(Credential(email, "superuser" if superuser else "—", "—"))
     return rows + seed_event(DEMO_EVENT, today=today, log=log)
-
-
-def credentials_table(rows: list[Credential]) -> str:
-    header = ("email", "password", "role", "event")
-    lines = [header, *((row.email, DEMO_PASSWORD, row.role, row.event) for row in rows)]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-
-    def fmt(cells):
-        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([fmt(header), fmt("-" * w for w in widths), *(fmt(line) for line in lines[1:])])
