@@ -23,7 +23,7 @@ Presence: ``Participant.current_room`` is the one room a holder is inside, and
 updates, rebuilt by ``manage.py recount``), so occupancy always equals the people inside.
 The hot path of the API: its statements are events/sql/access.py; bench/ measures it (``make bench``)
 against a bare Django view doing the same database work; keep the statement count low
-(events/tests/test_scanning.py).
+(events/tests/test_access_decision.py).
 
 **Occupancy reset** (:func:`reset_room_occupancy`): at the end of a session everybody still counted
 inside leaves the room. Each person removed gets an ``exit`` RoomAccess row (granted, ``verified_by`` =

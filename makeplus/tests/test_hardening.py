@@ -4,7 +4,7 @@ Already covered elsewhere and not repeated here: login throttling per address an
 and refresh rotation/blacklisting (accounts/tests/test_api_auth.py), the Q&A throttle
 (events/tests/test_questions.py), fake/empty/oversized/wrong-extension PDFs
 (events/tests/test_api_events.py, exposants/tests/test_api_directory.py), the 500-scan limit of
-/api/scans/sync/ (events/tests/test_offline_sync.py), the shared throttle over several
+/api/scans/sync/ (events/tests/test_access_offline_sync.py), the shared throttle over several
 processes (events/tests/test_scale_out.py).
 """
 
