@@ -3,6 +3,7 @@
 
     python3 scripts/dev.py serve   # venv, install, migrate SQLite, seed demo data, serve :8000
     python3 scripts/dev.py test    # venv, install, run the whole test suite (extra args go to pytest)
+    python3 scripts/dev.py test -m "not fuzz"   # the everyday suite: all but the schema fuzz
 
 The virtual environment lives in .venv and is reinstalled only when
 requirements.txt changes.
