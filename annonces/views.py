@@ -13,7 +13,7 @@ from annonces.serializers import (
     ReadReceiptSerializer,
     UnreadCountSerializer,
 )
-from events.permissions import MEMBERS, READ_MEMBERS_WRITE_ORGANISER, EventRolePermission
+from events.permissions import MEMBERS, READ_MEMBERS_WRITE_ORGANISATEUR, EventRolePermission
 from events.scoping import EventScoped
 
 
@@ -34,7 +34,7 @@ class AnnonceViewSet(EventScoped, viewsets.ModelViewSet):
     serializer_class = AnnonceSerializer
     permission_classes = [EventRolePermission, IsAnnonceOwner]
     # Any member marks what it reads (the action ``read`` is a POST: the "read" rule is also its rule).
-    event_roles = {**READ_MEMBERS_WRITE_ORGANISER, "read": MEMBERS, "read_all": MEMBERS, "unread_count": MEMBERS}
+    event_roles = {**READ_MEMBERS_WRITE_ORGANISATEUR, "read": MEMBERS, "read_all": MEMBERS, "unread_count": MEMBERS}
     filterset_class = AnnonceFilter
     search_fields = ["title", "content"]
     ordering_fields = ["publish_at", "expires_at", "created_at", "updated_at", "title"]

@@ -9,7 +9,7 @@ staff must be on duty at the object's room (pretix's ``permission``/``write_perm
         "verify_access": SCAN,                 # an action (viewsets) or a method name (APIViews)
     }
 
-or one rule for everything it answers (``event_roles = ORGANISER``). :class:`EventRolePermission`
+or one rule for everything it answers (``event_roles = ORGANISATEUR_ONLY``). :class:`EventRolePermission`
 (the API's default permission class, makeplus/settings.py) reads it; a view without ``event_roles``
 is a configuration error, never an open door. Only the views outside any event (sign-in, profile)
 name DRF's own ``AllowAny``/``IsAuthenticated`` instead.
@@ -90,12 +90,12 @@ class Allow:
 
 SIGNED_IN = Allow(event=None)
 MEMBERS = Allow()
-ORGANISER = Allow(ORGANISATEURS)
+ORGANISATEUR_ONLY = Allow(ORGANISATEURS)
 TEAM_ONLY = Allow(TEAM)
 SCAN = Allow(SCANNERS, on_duty=True)
 MODERATE = Allow(MODERATORS, on_duty=True)
 # The usual shape of an event resource: members read, organisateurs write.
-READ_MEMBERS_WRITE_ORGANISER = {"read": MEMBERS, "write": ORGANISER}
+READ_MEMBERS_WRITE_ORGANISATEUR = {"read": MEMBERS, "write": ORGANISATEUR_ONLY}
 
 
 def room_of(obj):

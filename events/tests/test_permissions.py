@@ -46,7 +46,7 @@ GROUPS = {
 RULES = {
     "SIGNED_IN": EVERY_ROLE,
     "MEMBERS": EVERY_ROLE,
-    "ORGANISER": {ORG},
+    "ORGANISATEUR_ONLY": {ORG},
     "TEAM_ONLY": {ORG, GEST, CTRL},
     "SCAN": {ORG, GEST, CTRL},
     "MODERATE": {ORG, GEST},
@@ -127,8 +127,8 @@ def test_rules_that_need_duty_are_exactly_scan_and_moderate():
 def test_members_read_organisateurs_write(role):
     assignment = AssignmentFactory(role=role, event=EventFactory())
 
-    read = _call(permissions.READ_MEMBERS_WRITE_ORGANISER, assignment)
-    writes = [_call(permissions.READ_MEMBERS_WRITE_ORGANISER, assignment, m).status_code for m in ("post", "patch")]
+    read = _call(permissions.READ_MEMBERS_WRITE_ORGANISATEUR, assignment)
+    writes = [_call(permissions.READ_MEMBERS_WRITE_ORGANISATEUR, assignment, m).status_code for m in ("post", "patch")]
 
     assert read.status_code == 200
     assert writes == ([200, 200] if role == ORG else [403, 403])
@@ -137,7 +137,7 @@ def test_members_read_organisateurs_write(role):
 @pytest.mark.parametrize("role", [ORG, PART])
 def test_a_rule_named_for_the_method_wins_over_the_default(role):
     assignment = AssignmentFactory(role=role, event=EventFactory())
-    rules = {"read": permissions.ORGANISER, "write": permissions.ORGANISER, "post": permissions.MEMBERS}
+    rules = {"read": permissions.ORGANISATEUR_ONLY, "write": permissions.ORGANISATEUR_ONLY, "post": permissions.MEMBERS}
 
     read, post = _call(rules, assignment), _call(rules, assignment, "post")
 

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from events import selectors, services
 from events.models import Role, UserEventAssignment
-from events.permissions import MEMBERS, ORGANISER, SIGNED_IN, Allow
+from events.permissions import MEMBERS, ORGANISATEUR_ONLY, SIGNED_IN, Allow
 from events.roles import ORGANISATEURS
 from events.scoping import EventScoped
 from events.serializers import (
@@ -117,7 +117,7 @@ class UserAssignmentViewSet(
 
     queryset = UserEventAssignment.objects.none()
     serializer_class = AssignmentSerializer
-    event_roles = ORGANISER
+    event_roles = ORGANISATEUR_ONLY
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_fields = ["role", "is_active"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from events.calendar import event_today
 from events.models import Role, RoomAccess
 from events.models.access import MESSAGES
-from events.permissions import MODERATE, ORGANISER, TEAM_ONLY, NotAssignedToRoom
+from events.permissions import MODERATE, ORGANISATEUR_ONLY, TEAM_ONLY, NotAssignedToRoom
 from events.scoping import EventScoped, EventScopedViewSet
 from events.selectors.access import room_accesses_for, room_scan_stats, stats_rooms
 from events.selectors.programme import rooms_for_event
@@ -98,7 +98,7 @@ class RoomAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, EventS
 
     queryset = RoomAccess.objects.none()
     serializer_class = RoomAccessSerializer
-    event_roles = {"read": TEAM_ONLY, "write": ORGANISER}
+    event_roles = {"read": TEAM_ONLY, "write": ORGANISATEUR_ONLY}
     filterset_class = RoomAccessFilter
     search_fields = [
         "badge_input",

@@ -17,7 +17,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from events.models import Participant, Session, SessionAccess
-from events.permissions import MEMBERS, ORGANISER
+from events.permissions import MEMBERS, ORGANISATEUR_ONLY
 from events.selectors import ateliers as atelier_selectors
 from events.serializers.ateliers import (
     AtelierAccessSerializer,
@@ -34,7 +34,12 @@ from makeplus.pagination import PageNumberPagination
 _TAGS = ["ateliers"]
 # Who runs the atelier actions (SessionViewSet.event_roles): a member with its own badge registers,
 # organisateurs record payments and read the registrations.
-ATELIER_ROLES = {"register": MEMBERS, "unregister": MEMBERS, "payments": ORGANISER, "registrations": ORGANISER}
+ATELIER_ROLES = {
+    "register": MEMBERS,
+    "unregister": MEMBERS,
+    "payments": ORGANISATEUR_ONLY,
+    "registrations": ORGANISATEUR_ONLY,
+}
 
 
 def _conflict(codes: str) -> OpenApiResponse:

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from events import badges
 from events.models import Participant
-from events.permissions import MEMBERS, ORGANISER, SIGNED_IN, require_role
+from events.permissions import MEMBERS, ORGANISATEUR_ONLY, SIGNED_IN, require_role
 from events.roles import SCANNERS
 from events.scoping import EventScoped
 from events.selectors import active_assignment
@@ -109,7 +109,13 @@ class ParticipantViewSet(
     queryset = Participant.objects.none()
     serializer_class = ParticipantSerializer
     # Organisateurs manage the badges; any member reads its own (me/).
-    event_roles = {"read": ORGANISER, "write": ORGANISER, "me": MEMBERS, "me_badge": MEMBERS, "me_badge_png": MEMBERS}
+    event_roles = {
+        "read": ORGANISATEUR_ONLY,
+        "write": ORGANISATEUR_ONLY,
+        "me": MEMBERS,
+        "me_badge": MEMBERS,
+        "me_badge_png": MEMBERS,
+    }
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = r"\d+"
     filterset_class = ParticipantFilter
@@ -190,7 +196,7 @@ class QrGenerateView(EventScoped, APIView):
     """Issue a participant's badge, or re-issue it: the version goes up and the badge id
     changes, so every older QR code verifies as revoked and the old id is unknown."""
 
-    event_roles = ORGANISER
+    event_roles = ORGANISATEUR_ONLY
 
     @extend_schema(request=QrGenerateSerializer, responses={200: BadgeSerializer}, tags=["participants"])
     def post(self, request):

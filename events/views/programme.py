@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from events.filters import SessionFilter
 from events.models import Room, Session
-from events.permissions import MODERATE, READ_MEMBERS_WRITE_ORGANISER, SCAN, TEAM_ONLY
+from events.permissions import MODERATE, READ_MEMBERS_WRITE_ORGANISATEUR, SCAN, TEAM_ONLY
 from events.scoping import EventScoped
 from events.selectors.programme import participants_allowed_in, rooms_for_event, sessions_for_event
 from events.selectors.staff import staff_on_duty
@@ -36,7 +36,7 @@ class RoomViewSet(EventScoped, viewsets.ModelViewSet):
     queryset = Room.objects.none()
     serializer_class = RoomSerializer
     event_roles = {
-        **READ_MEMBERS_WRITE_ORGANISER,
+        **READ_MEMBERS_WRITE_ORGANISATEUR,
         "participants": MODERATE,
         "verify_access": SCAN,
         "current_staff": TEAM_ONLY,
@@ -123,7 +123,7 @@ class SessionViewSet(EventScoped, AtelierActionsMixin, viewsets.ModelViewSet):
     queryset = Session.objects.none()
     serializer_class = SessionSerializer
     event_roles = {
-        **READ_MEMBERS_WRITE_ORGANISER,
+        **READ_MEMBERS_WRITE_ORGANISATEUR,
         **ATELIER_ROLES,
         "mark_live": MODERATE,
         "mark_completed": MODERATE,

@@ -2,7 +2,7 @@ import django_filters
 from rest_framework import viewsets
 
 from events.models import Role, RoomAssignment
-from events.permissions import ORGANISER, TEAM_ONLY
+from events.permissions import ORGANISATEUR_ONLY, TEAM_ONLY
 from events.scoping import EventScoped, of_current_event
 from events.selectors import members_of_event
 from events.selectors.programme import rooms_for_event
@@ -40,7 +40,7 @@ class RoomAssignmentViewSet(EventScoped, viewsets.ModelViewSet):
 
     queryset = RoomAssignment.objects.none()
     serializer_class = RoomAssignmentSerializer
-    event_roles = {"read": TEAM_ONLY, "write": ORGANISER}
+    event_roles = {"read": TEAM_ONLY, "write": ORGANISATEUR_ONLY}
     filterset_class = RoomAssignmentFilter
     search_fields = ["user__email", "user__first_name", "user__last_name", "room__name", "notes"]
     ordering_fields = ["start_time", "end_time", "room__name"]
