@@ -1,4 +1,5 @@
-"""Upkeep of the event totals (``EVENT_TOTALS`` in events/counters.py), connected in apps.py.
+"""Upkeep of the event totals (``EVENT_TOTALS`` in events/counters.py) and of the upvote counts when a
+vote row goes (``UPVOTES``), connected in apps.py.
 
 Rooms and badges are saved and deleted from many places (services, admin, cascades), so the
 totals follow every save and delete of their source rows here. The totals an instance feeds
@@ -10,6 +11,7 @@ from functools import cache
 
 from django.apps import apps
 from django.db.models.signals import post_delete, post_init, post_save, pre_delete
+from django.utils import timezone
 
 from events.counters import EVENT_TOTALS, bump, recount_events
 
@@ -70,7 +72,15 @@ def _after_delete(sender, instance, **kwargs):
         _bump(instance, counted, -1)
 
 
+def _vote_deleted(sender, instance, **kwargs):
+    # Whatever removes a vote (the toggle, or a cascade: its voter's account or its question deleted)
+    # takes it out of the count in the same transaction; polling clients see the change (updated_at).
+    questions = apps.get_model("events.SessionQuestion").objects.filter(pk=instance.question_id, upvote_count__gt=0)
+    bump(questions, "upvote_count", -1, updated_at=timezone.now())
+
+
 def connect():
+    post_delete.connect(_vote_deleted, sender="events.QuestionUpvote", dispatch_uid="counters_vote_deleted")
     for model in {apps.get_model(total.source) for total in EVENT_TOTALS}:
         uid = model._meta.label_lower
         post_init.connect(_remember, sender=model, dispatch_uid=f"counters_remember_{uid}")

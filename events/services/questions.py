@@ -65,19 +65,18 @@ def toggle_upvote(*, question: SessionQuestion, user) -> Vote:
         raise AppError(_("You cannot upvote your own question."), "own_question")
     check_may_participate(session=question.session, user=user)
     with transaction.atomic():
+        # A vote taken back: its row's post_delete lowers the count (events/signals.py), as for a cascade.
         removed, _detail = QuestionUpvote.objects.filter(question=question, user=user).delete()
         if removed:
-            delta, upvoted = -1, False
-        else:
-            try:
-                with transaction.atomic():
-                    QuestionUpvote.objects.create(question=question, user=user)
-            except IntegrityError:
-                # The same user voted in a concurrent request that committed first: already counted.
-                return Vote(question.pk, True, _count(question))
-            delta, upvoted = 1, True
-        bump(SessionQuestion.objects.filter(pk=question.pk), "upvote_count", delta, updated_at=timezone.now())
-        return Vote(question.pk, upvoted, _count(question))
+            return Vote(question.pk, False, _count(question))
+        try:
+            with transaction.atomic():
+                QuestionUpvote.objects.create(question=question, user=user)
+        except IntegrityError:
+            # The same user voted in a concurrent request that committed first: already counted.
+            return Vote(question.pk, True, _count(question))
+        bump(SessionQuestion.objects.filter(pk=question.pk), "upvote_count", 1, updated_at=timezone.now())
+        return Vote(question.pk, True, _count(question))
 
 
 def _count(question: SessionQuestion) -> int:

@@ -18,7 +18,7 @@ from events.counters import (
     upvotes_disagreeing,
 )
 from events.models import Event, Participant, Room, RoomAccess, RoomScanCount, SessionQuestion
-from events.tests.factories import EventFactory
+from events.tests.factories import EventFactory, badge_holder
 from events.tests.factories_participants import ParticipantFactory  # bare rows: the signals are under test
 from events.tests.factories_programme import RoomFactory
 from events.tests.factories_questions import QuestionUpvoteFactory, SessionQuestionFactory
@@ -231,3 +231,19 @@ def test_count_scan_and_the_recount_from_the_log_agree_at_midnight_at_the_event(
         (date(2026, 3, 11), 0, "granted", "", 2),
     ]
     assert scan_counts_disagreeing() == []
+
+
+def test_deleting_a_voters_account_takes_its_votes_out_of_the_counts():
+    from events.services.questions import toggle_upvote
+
+    question = SessionQuestionFactory(session__status="live")
+    voters = [badge_holder(question.session.event).user for _ in range(3)]
+    for voter in voters:
+        toggle_upvote(question=question, user=voter)
+    before = SessionQuestion.objects.get(pk=question.pk).updated_at
+
+    voters[0].delete()  # cascades to the vote row
+
+    question.refresh_from_db()
+    assert (question.upvote_count, question.updated_at > before) == (2, True)
+    assert upvotes_disagreeing() == []
