@@ -1,3 +1,4 @@
+import os
 import threading
 from typing import NamedTuple
 
@@ -60,6 +61,13 @@ def assert_same_queries(fetch, add_rows, *, expected: int | None = None) -> tupl
     assert len(one) == len(many), f"{len(one)} queries with one row, {len(many)} with many:\n{sql}"
     assert expected in (None, len(many)), f"{len(many)} queries, not {expected}:\n{sql}"
     return first, second
+
+
+def redis_missing(reason: str):
+    """Skip a test that needs Redis, or fail it where Redis must be there (CI sets MAKEPLUS_REQUIRE_REDIS)."""
+    if os.environ.get("MAKEPLUS_REQUIRE_REDIS"):
+        pytest.fail(reason)
+    pytest.skip(reason)
 
 
 def error_codes(response) -> list[str]:
@@ -178,3 +186,70 @@ def event_b(db):
     from events.tests.factories import EventFactory
 
     return EventFactory(name="StartupWeek Oran")
+
+
+# --- part "accounts": a real SMTP server for the email tests ----------------------------------------
+class _SMTPRecorder:
+    """aiosmtpd handler keeping every received message, parsed, with its envelope recipients."""
+
+    def __init__(self):
+        self.messages = []  # email.message.EmailMessage, in the order received
+        self.envelopes = []  # (mail_from, [rcpt_to]) of each message
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture(autouse=True)
+def _mail_in_the_foreground(settings):
+    # makeplus/mail.py delivers on a thread pool in production; tests read mail.outbox / the SMTP server
+    # right after the request, so delivery happens before it returns.
+    settings.EMAIL_SEND_IN_BACKGROUND = False
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port; Django's email settings point at it.
+    `smtp_server.messages` are the received email.message.EmailMessage objects, `smtp_server.envelopes`
+    their (from, recipients); `smtp_server.clear()` forgets them."""
+    import logging
+    import socket
+    from types import SimpleNamespace
+
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line at INFO
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    recorder = _SMTPRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    settings.EMAIL_SEND_IN_BACKGROUND = False  # delivered before the request returns: tests read it at once
+    try:
+        yield SimpleNamespace(
+            host="127.0.0.1",
+            port=port,
+            messages=recorder.messages,
+            envelopes=recorder.envelopes,
+            clear=lambda: (recorder.messages.clear(), recorder.envelopes.clear()),
+        )
+    finally:
+        controller.stop()
+
+
+# --- end of part "accounts" ----------------------------------------------------------------------------

@@ -1,3 +1,6 @@
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -51,6 +54,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=True,
         help_text=_("Exposants who scan this user's badge see its email and phone."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Language of the emails sent to this user; empty: the event's language, else French."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
@@ -83,3 +93,77 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
+
+
+class AccountCode(models.Model):
+    """A one-time 6-digit code sent by email (sign-up, password reset, invitation).
+
+    Only a hash of the code is stored (compared in constant time); a sign-up or reset
+    keeps the chosen password hashed until the code is verified. A code is dead once
+    used, expired, or after too many wrong attempts."""
+
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", _("sign-up")
+        PASSWORD_RESET = "password_reset", _("password reset")
+        INVITATION = "invitation", _("invitation")
+
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    email = models.EmailField(_("email"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="account_codes",
+    )
+    event = models.ForeignKey(
+        "events.Event",
+        verbose_name=_("event"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    code_hash = models.CharField(_("code hash"), max_length=128)
+    # Sign-up: the names entered with the request; never a password in clear.
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    password_hash = models.CharField(_("pending password hash"), max_length=128, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    resends = models.PositiveSmallIntegerField(_("resends"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("account code")
+        verbose_name_plural = _("account codes")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["purpose", "email"], name="accountcode_purpose_email")]
+
+    def __str__(self):
+        return f"{self.purpose} {self.email}"
+
+
+# --- mobile-auth: login sessions of the mobile app (accounts/tokens.py) ---
+class LoginSession(models.Model):
+    """One sign-in of the mobile app. Its tokens carry this id (claim ``sid``): authentication refuses them once
+    the session is revoked (logout, password change or reset, account deletion), in the same statement that
+    loads the caller (events/sql/auth.py). Tokens of ``/api/auth/login/`` have no session."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="login_sessions")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login session")
+        verbose_name_plural = _("login sessions")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- end mobile-auth ---

@@ -1,4 +1,5 @@
 from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -45,7 +46,8 @@ class RegisterSerializer(serializers.Serializer):
 
     def validate_email(self, value):
         value = normalize_email(value)
-        if User.objects.filter(email=value).exists():
+        # part accounts: an account without a usable password is claimable (accounts.services.register_user)
+        if User.objects.filter(email=value).exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX).exists():
             raise serializers.ValidationError(_("An account with this email already exists."), code="email_taken")
         return value
 
@@ -104,7 +106,8 @@ class SelectEventResponseSerializer(TokensSerializer):
 
 
 class LogoutSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+    # Optional for the mobile app's tokens, which carry their login session (accounts.views.LogoutView).
+    refresh = serializers.CharField(required=False)
 
 
 class ChangePasswordSerializer(serializers.Serializer):

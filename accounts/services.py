@@ -1,7 +1,13 @@
 """Writes on accounts: registration, login, logout, profile and password changes."""
 
+import contextlib
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -9,19 +15,76 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from accounts.models import User, normalize_email
-from events.authentication import EVENT_CLAIM, ROLE_CLAIM
-from events.selectors import active_assignment, event_summaries_for_user, event_summary
+from accounts.models import LoginSession, User, normalize_email
+from accounts.tokens import selection_token
+from events.authentication import EVENT_CLAIM, ROLE_CLAIM, SESSION_CLAIM
+from events.selectors import active_assignment, event_summaries_for_user, event_summary, events_for_user
 from makeplus.errors import AppError
 
 
-def issue_tokens(*, user: User, event_id=None, role: str | None = None) -> dict:
-    """A new token pair; with an event, both tokens carry it and the role (a hint: the server re-checks)."""
+def issue_tokens(*, user: User, event_id=None, role: str | None = None, session_id=None) -> dict:
+    """A new token pair; with an event, both tokens carry it and the role (a hint: the server re-checks).
+    With a login session (the mobile app's sign-in), both carry it and the access token lives
+    MOBILE_ACCESS_HOURS instead of JWT_ACCESS_MINUTES: authentication refuses it once the session is revoked."""
     refresh = RefreshToken.for_user(user)
     if event_id is not None:
         refresh[EVENT_CLAIM] = str(event_id)
         refresh[ROLE_CLAIM] = role
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+    if session_id is not None:
+        refresh[SESSION_CLAIM] = str(session_id)
+    access = refresh.access_token
+    if session_id is not None:
+        access.set_exp(lifetime=timedelta(hours=settings.MOBILE_ACCESS_HOURS))
+    return {"access": str(access), "refresh": str(refresh)}
+
+
+# --- mobile-auth: the mobile app's login sessions ----------------------------------------------------
+
+
+def open_login_session(*, user: User) -> LoginSession:
+    return LoginSession.objects.create(user=user)
+
+
+def login_session_is_open(*, user: User, session_id) -> bool:
+    try:
+        return LoginSession.objects.filter(pk=session_id, user=user, revoked_at__isnull=True).exists()
+    except (ValidationError, ValueError, TypeError):
+        return False
+
+
+def end_login_session(*, user: User, session_id) -> None:
+    """Logout of one mobile sign-in: every token carrying it (access and refresh) stops working."""
+    with contextlib.suppress(ValidationError, ValueError, TypeError):
+        LoginSession.objects.filter(pk=session_id, user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def end_login_sessions(*, user: User) -> int:
+    """Every mobile sign-in of the user ends (password change or reset, account deletion)."""
+    return LoginSession.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def app_login(*, user: User) -> dict:
+    """The mobile app's login (POST /api/auth/token/): a new login session; with one active event (or none)
+    tokens carrying it, with several a short-lived selection token (``temp_token``) that only select-event
+    accepts, and no tokens. ``events`` are Event rows annotated with the user's role (``my_role``)."""
+    session = open_login_session(user=user)
+    events = list(events_for_user(user).order_by("start_date", "name"))
+    if len(events) > 1:
+        return {
+            "events": events,
+            "event": None,
+            "role": None,
+            "tokens": None,
+            "temp_token": selection_token(user=user, session_id=session.pk),
+        }
+    event = events[0] if events else None
+    role = event.my_role if event else None
+    tokens = issue_tokens(user=user, event_id=event and event.pk, role=role, session_id=session.pk)
+    return {"events": events, "event": event, "role": role, "tokens": tokens, "temp_token": None}
+
+
+# --- end mobile-auth ---------------------------------------------------------------------------------
 
 
 def login_session(*, user: User) -> dict:
@@ -33,13 +96,20 @@ def login_session(*, user: User) -> dict:
     return {**tokens, "events": events, "current_event": current, "requires_event_selection": len(events) > 1}
 
 
-def select_event(*, user: User, event_id) -> dict:
+def select_event(*, user: User, event_id, session_id=None) -> dict:
+    """Tokens for one of the user's active events. ``session_id``: the mobile login session they continue
+    (from the selection token or the caller's tokens), kept in the new tokens."""
     assignment = active_assignment(user=user, event_id=event_id)
     if assignment is None:
         # Same answer for "no such event" and "not yours": existence is not revealed.
         raise AppError(_("Event not found among your events."), "event_not_found")
-    tokens = issue_tokens(user=user, event_id=assignment.event_id, role=assignment.role)
-    return {**tokens, "current_event": event_summary(assignment.event, assignment.role), "role": assignment.role}
+    tokens = issue_tokens(user=user, event_id=assignment.event_id, role=assignment.role, session_id=session_id)
+    return {
+        **tokens,
+        "current_event": event_summary(assignment.event, assignment.role),
+        "role": assignment.role,
+        "assignment": assignment,
+    }
 
 
 @transaction.atomic
@@ -69,14 +139,30 @@ def refresh_tokens(*, refresh: str) -> dict:
         or token.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)
     ):
         raise invalid
+    # A mobile sign-in's tokens keep its session while it is open (rotation keeps "sid").
+    session_id = token.get(SESSION_CLAIM)
+    if session_id and not login_session_is_open(user=user, session_id=session_id):
+        raise invalid
     BlacklistedToken.objects.create(token=outstanding)
     assignment = active_assignment(user=user, event_id=token[EVENT_CLAIM]) if token.get(EVENT_CLAIM) else None
     if assignment is None:
-        return issue_tokens(user=user)
-    return issue_tokens(user=user, event_id=assignment.event_id, role=assignment.role)
+        return issue_tokens(user=user, session_id=session_id)
+    return issue_tokens(user=user, event_id=assignment.event_id, role=assignment.role, session_id=session_id)
 
 
 def register_user(*, email: str, password: str, first_name: str = "", last_name: str = "", phone: str = "") -> User:
+    # part accounts: an account an organisateur created (no usable password) is claimed through its
+    # mailbox, never handed to whoever knows the address: a sign-up code is sent (committed before
+    # the refusal), and signup/verify/ sets this password. An account with a password stays email_taken.
+    prepared = User.objects.filter(email=normalize_email(email), is_active=True).first()
+    if prepared is not None and not prepared.has_usable_password():
+        from accounts.codes import request_signup
+
+        request_signup(email=email, password=password, first_name=first_name, last_name=last_name)
+        raise AppError(
+            _("An account was prepared for this email: enter the 6-digit code sent to it to choose your password."),
+            "verification_required",
+        )
     try:
         with transaction.atomic():
             return User.objects.create_user(
@@ -94,18 +180,25 @@ def authenticate_user(*, request, email: str, password: str) -> User:
     return user
 
 
-def logout_user(*, user: User, refresh: str) -> None:
-    try:
-        token = RefreshToken(refresh)
-    except TokenError:
-        raise AppError(_("Invalid or expired refresh token."), "token_not_valid") from None
-    if str(token.get("user_id")) != str(user.pk):
-        raise AppError(_("This refresh token belongs to another account."), "token_not_owned")
-    token.blacklist()
+def logout_user(*, user: User, refresh: str | None = None, session_id=None) -> None:
+    """Ends a login: the refresh token given is blacklisted, and the mobile login session it carries (or
+    ``session_id``, the caller's when the app logs out without a body) is revoked with all its tokens."""
+    if refresh is not None:
+        try:
+            token = RefreshToken(refresh)
+        except TokenError:
+            raise AppError(_("Invalid or expired refresh token."), "token_not_valid") from None
+        if str(token.get("user_id")) != str(user.pk):
+            raise AppError(_("This refresh token belongs to another account."), "token_not_owned")
+        token.blacklist()
+        session_id = token.get(SESSION_CLAIM) or session_id
+    if session_id:
+        end_login_session(user=user, session_id=session_id)
 
 
 def revoke_refresh_tokens(*, user: User) -> int:
-    """Blacklist every refresh token of the user that is not blacklisted yet."""
+    """Blacklist every refresh token of the user that is not blacklisted yet, and end its mobile sign-ins."""
+    end_login_sessions(user=user)
     pending = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
     created = BlacklistedToken.objects.bulk_create(
         [BlacklistedToken(token=token) for token in pending], ignore_conflicts=True

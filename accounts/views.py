@@ -2,6 +2,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -96,7 +97,12 @@ class SelectEventView(APIView):
     def post(self, request):
         serializer = SelectEventSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        body = services.select_event(user=request.user, event_id=serializer.validated_data["event_id"])
+        body = services.select_event(
+            user=request.user,
+            event_id=serializer.validated_data["event_id"],
+            # Tokens of a mobile login keep its session (events/authentication.py sets it).
+            session_id=getattr(request, "login_session_id", None),
+        )
         return Response(SelectEventResponseSerializer(body).data)
 
 
@@ -122,14 +128,30 @@ class MyEventsView(APIView):
         return Response(EventSummarySerializer(event_summaries_for_user(request.user), many=True).data)
 
 
+# refresh is optional in the serializer (the mobile app sends no body) but required for tokens without a session.
+@extend_validation_errors(["required"], field_name="refresh")
 class LogoutView(APIView):
+    """Ends a login: the refresh token sent is blacklisted. Tokens of the mobile app's login (``/auth/token/``)
+    carry a login session: the app logs out without a body, which ends that session and every token of it."""
+
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=LogoutSerializer, responses={204: None}, tags=["auth"])
+    @extend_schema(
+        request=LogoutSerializer,
+        responses={204: None},
+        description="Send `refresh` to revoke it. The mobile app sends no body: with a token of its login "
+        "(`/api/auth/token/`) that login session ends, access and refresh tokens alike. Without a body and "
+        "without such a token, `refresh` is required.",
+        tags=["auth"],
+    )
     def post(self, request):
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.logout_user(user=request.user, refresh=serializer.validated_data["refresh"])
+        refresh = serializer.validated_data.get("refresh")
+        session_id = getattr(request, "login_session_id", None)
+        if refresh is None and not session_id:
+            raise ValidationError({"refresh": [ErrorDetail(_("This field is required."), code="required")]})
+        services.logout_user(user=request.user, refresh=refresh, session_id=session_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

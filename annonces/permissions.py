@@ -1,6 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
 from events.permissions import IsOwner
+from events.roles import ORGANISATEURS, Role
+
+# Who writes annonces: organisateurs, and room managers to the staff only (annonces.services.check_author_targets).
+ANNONCE_AUTHORS = (*ORGANISATEURS, Role.GESTIONNAIRE_DES_SALLES)
 
 
 class IsAnnonceOwner(IsOwner):

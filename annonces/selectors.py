@@ -48,13 +48,16 @@ def feed_for(*, event: Event, role: str, now) -> QuerySet[Annonce]:
 
 
 def annonces_for_member(assignment: UserEventAssignment, *, now=None) -> QuerySet[Annonce]:
-    """The caller's annonces (organisateurs: all of the event; others: the feed), with the author,
+    """The caller's annonces (organisateurs: all of the event; others: the feed and their own), with the author,
     ``is_read`` for the caller and ``state`` at ``now`` — one query for a whole page."""
     now = now or timezone.now()
     if assignment.role == Role.ORGANISATEUR:
         annonces = Annonce.objects.filter(event_id=assignment.event_id)
     else:
-        annonces = feed_for(event=assignment.event, role=assignment.role, now=now)
+        # The feed, and the annonces the member wrote itself (a room manager publishes to the staff).
+        annonces = Annonce.objects.filter(event_id=assignment.event_id).filter(
+            (is_published(now) & targets_role(assignment.role)) | Q(created_by_id=assignment.user_id)
+        )
     return annonces.select_related("created_by").annotate(is_read=read_by(assignment.user), state=state_expression(now))
 
 

@@ -1,5 +1,6 @@
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -17,6 +18,51 @@ class AnnonceListSerializer(serializers.ListSerializer):
         if self.context.get("role") == Role.ORGANISATEUR:
             self.context["read_statistics"] = read_statistics(annonces, event=self.context["event"])
         return super().to_representation(annonces)
+
+
+# The mobile app's audience names (contract §3.7) → our roles; "all" is everyone (no target role).
+APP_TARGETS = {
+    "all": [],
+    "participants": [Role.PARTICIPANT],
+    "exposants": [Role.EXPOSANT],
+    "gestionnaire": [Role.GESTIONNAIRE_DES_SALLES],
+    "controller": [Role.CONTROLLEUR_DES_BADGES],
+}
+# Also understood when written (the app's labels, singulars, our role values).
+APP_TARGET_SYNONYMS = {
+    "gestionnaires": "gestionnaire",
+    "controlleurs": "controller",
+    "controllers": "controller",
+    "participant": "participants",
+    "exposant": "exposants",
+    **{role: name for name, roles in APP_TARGETS.items() for role in roles},
+}
+
+
+def app_target(roles: list) -> str:
+    """Our target roles as the app's single ``target``: "all" for everyone, else its name for each
+    role, comma-separated when there are several (our API may target any subset)."""
+    names = {tuple(value): name for name, value in APP_TARGETS.items()}
+    if not roles:
+        return "all"
+    return ",".join(names.get((role,), role) for role in roles)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class AppTargetField(serializers.Field):
+    """``target``: the mobile app's alias of ``target_roles`` (one audience name)."""
+
+    default_error_messages = {"invalid_choice": _('"{input}" is not a valid choice.')}
+
+    def to_internal_value(self, data):
+        name = data.strip().lower() if isinstance(data, str) else None
+        name = APP_TARGET_SYNONYMS.get(name, name)
+        if name not in APP_TARGETS:
+            self.fail("invalid_choice", input=str(data)[:50])
+        return list(APP_TARGETS[name])
+
+    def to_representation(self, value):
+        return app_target(value or [])
 
 
 class AnnonceSerializer(serializers.ModelSerializer):
@@ -39,6 +85,22 @@ class AnnonceSerializer(serializers.ModelSerializer):
         validators=[plausible_datetime],
         help_text=_("After publish_at; null: never expires."),
     )
+    # Aliases for the mobile app (contract §3.7): same values as content / target_roles / author_name.
+    description = serializers.CharField(
+        source="content",
+        max_length=CONTENT_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text=_("Alias of content (the mobile app)."),
+    )
+    target = AppTargetField(
+        source="target_roles",
+        required=False,
+        help_text=_(
+            "Alias of target_roles (the mobile app): all, participants, exposants, gestionnaire or controller."
+        ),
+    )
+    creator_name = serializers.SerializerMethodField(help_text=_("Alias of author_name (the mobile app)."))
     state = serializers.SerializerMethodField(help_text=_("scheduled, published or expired, now."))
     is_read = serializers.SerializerMethodField(help_text=_("Whether you have read it."))
     author_name = serializers.SerializerMethodField()
@@ -57,7 +119,9 @@ class AnnonceSerializer(serializers.ModelSerializer):
             "event",
             "title",
             "content",
+            "description",
             "target_roles",
+            "target",
             "is_pinned",
             "publish_at",
             "expires_at",
@@ -65,6 +129,7 @@ class AnnonceSerializer(serializers.ModelSerializer):
             "is_read",
             "created_by",
             "author_name",
+            "creator_name",
             "read_count",
             "target_count",
             "created_at",
@@ -83,6 +148,19 @@ class AnnonceSerializer(serializers.ModelSerializer):
             user = self.context["request"].user
             is_read = annonce.reads.filter(user=user).exists()
         return is_read
+
+    def validate(self, attrs):
+        # The mobile app names the event in its body: it must be the caller's current event.
+        event = self.initial_data.get("event") if hasattr(self.initial_data, "get") else None
+        current = self.context.get("event")
+        if event not in (None, "") and current is not None and str(event) != str(current.pk):
+            raise serializers.ValidationError(
+                {"event": [serializers.ErrorDetail(_("You are signed in to another event."), code="wrong_event")]}
+            )
+        return attrs
+
+    def get_creator_name(self, annonce) -> str | None:
+        return self.get_author_name(annonce)
 
     def get_author_name(self, annonce) -> str | None:
         # The name only: members don't get the organisateur's email through its annonces.

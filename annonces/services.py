@@ -12,10 +12,25 @@ from django.utils.translation import gettext as _
 from annonces.fields import mask_from_roles, roles_from_mask
 from annonces.models import CONTENT_MAX_LENGTH, Annonce, AnnonceRead
 from annonces.selectors import unread_for_member
-from events.models import Event, UserEventAssignment
+from events.models import Event, Role, UserEventAssignment
+from events.roles import SHIFT_ROLES
 from makeplus.errors import AppError
 
 EDITABLE_FIELDS = ("title", "content", "target_roles", "is_pinned", "publish_at", "expires_at")
+
+
+def check_author_targets(annonce: Annonce, author_role: str | None) -> None:
+    """A room manager (gestionnaire des salles) publishes to the event's staff only: its annonces
+    target room managers and/or badge controllers, never everyone, participants or exposants
+    (those are the organisateurs'). ``author_role`` None: an organisateur, the admin or the seeds."""
+    if author_role != Role.GESTIONNAIRE_DES_SALLES:
+        return
+    targets = set(annonce.target_roles or [])
+    if not targets or targets - set(SHIFT_ROLES):
+        raise AppError(
+            _("A room manager publishes annonces to the staff only (room managers, badge controllers)."),
+            "target_not_allowed",
+        )
 
 
 def check_annonce_rules(annonce: Annonce) -> None:
@@ -45,7 +60,7 @@ def _apply(annonce: Annonce, fields: dict) -> None:
 
 
 @transaction.atomic
-def create_annonce(*, event: Event, actor, title: str, **fields) -> Annonce:
+def create_annonce(*, event: Event, actor, title: str, author_role: str | None = None, **fields) -> Annonce:
     """A new annonce by ``actor``. Without ``publish_at`` (or with None) it is published at once.
 
     The author has read what it wrote: its read receipt is recorded with it, so the annonce is
@@ -54,6 +69,7 @@ def create_annonce(*, event: Event, actor, title: str, **fields) -> Annonce:
     annonce = Annonce(event=event, created_by=actor)
     _apply(annonce, {"title": title, "publish_at": None, **fields})
     check_annonce_rules(annonce)
+    check_author_targets(annonce, author_role)
     annonce.save()
     if actor is not None:
         AnnonceRead.objects.create(annonce=annonce, user=actor, read_at=annonce.created_at)
@@ -61,11 +77,12 @@ def create_annonce(*, event: Event, actor, title: str, **fields) -> Annonce:
 
 
 @transaction.atomic
-def update_annonce(*, annonce: Annonce, actor, **fields) -> Annonce:
+def update_annonce(*, annonce: Annonce, actor, author_role: str | None = None, **fields) -> Annonce:
     """Change some fields; ``publish_at=None`` publishes now. Read receipts are kept."""
     annonce = Annonce.objects.select_for_update(of=("self",)).select_related("event", "created_by").get(pk=annonce.pk)
     _apply(annonce, fields)
     check_annonce_rules(annonce)
+    check_author_targets(annonce, author_role)
     annonce.save()
     return annonce
 

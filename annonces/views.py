@@ -1,4 +1,5 @@
 from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -6,22 +7,34 @@ from rest_framework.response import Response
 from annonces import selectors, services
 from annonces.filters import AnnonceFilter
 from annonces.models import Annonce
-from annonces.permissions import IsAnnonceOwner
+from annonces.permissions import ANNONCE_AUTHORS, IsAnnonceOwner
 from annonces.serializers import (
     AnnonceSerializer,
     ReadAllSerializer,
     ReadReceiptSerializer,
     UnreadCountSerializer,
 )
-from events.permissions import MEMBERS, READ_MEMBERS_WRITE_ORGANISATEUR, EventRolePermission
+from events.permissions import MEMBERS, Allow, EventRolePermission
 from events.scoping import EventScoped
+from makeplus.pagination import PageNumberPagination
 
 
+class AnnoncePagination(PageNumberPagination):
+    page_size = 100
+    max_page_size = 200
+
+
+@extend_validation_errors(["wrong_event"], field_name="event", actions=["create", "partial_update"])
 class AnnonceViewSet(EventScoped, viewsets.ModelViewSet):
     """Annonces of the current event.
 
     Organisateurs create them and see all of them (scheduled, published, expired) with read
-    statistics; only the author edits or deletes one (403 `not_owner`). Every other member sees
+    statistics; only the author edits or deletes one (403 `not_owner`). A room manager (gestionnaire
+    des salles) may publish to the staff only (`target_roles` room managers and/or badge controllers;
+    anything else is a 403 `target_not_allowed`) and sees the annonces it wrote. Pages hold 100
+    annonces (`page_size` up to 200). Mobile-app aliases: `description` (content), `target`
+    (target_roles: all, participants, exposants, gestionnaire, controller), `creator_name`; an
+    `event` in the body must be the current event (400 `wrong_event`). Every other member sees
     the published, unexpired annonces that target its role, pinned first, newest next, each with
     `is_read`; any other annonce is a 404 for it.
 
@@ -34,7 +47,10 @@ class AnnonceViewSet(EventScoped, viewsets.ModelViewSet):
     serializer_class = AnnonceSerializer
     permission_classes = [EventRolePermission, IsAnnonceOwner]
     # Any member marks what it reads (the action ``read`` is a POST: the "read" rule is also its rule).
-    event_roles = {**READ_MEMBERS_WRITE_ORGANISATEUR, "read": MEMBERS, "read_all": MEMBERS, "unread_count": MEMBERS}
+    # Organisateurs write; a room manager too, to the staff only (services.check_author_targets).
+    event_roles = {"read": MEMBERS, "write": Allow(ANNONCE_AUTHORS), "read_all": MEMBERS, "unread_count": MEMBERS}
+    # The mobile app reads page 1 only and never sends page_size: a feed is complete on its first page.
+    pagination_class = AnnoncePagination
     filterset_class = AnnonceFilter
     search_fields = ["title", "content"]
     ordering_fields = ["publish_at", "expires_at", "created_at", "updated_at", "title"]
@@ -46,12 +62,18 @@ class AnnonceViewSet(EventScoped, viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = services.create_annonce(
-            event=self.current_event(), actor=self.request.user, **serializer.validated_data
+            event=self.current_event(),
+            actor=self.request.user,
+            author_role=self.assignment.role,
+            **serializer.validated_data,
         )
 
     def perform_update(self, serializer):
         serializer.instance = services.update_annonce(
-            annonce=serializer.instance, actor=self.request.user, **serializer.validated_data
+            annonce=serializer.instance,
+            actor=self.request.user,
+            author_role=self.assignment.role,
+            **serializer.validated_data,
         )
 
     def perform_destroy(self, instance):

@@ -138,7 +138,10 @@ class EventAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.ModelAd
     fieldsets = [
         (None, {"fields": ["name", "description", "status", "start_date", "end_date"]}),
         (_("Place and people"), {"fields": ["location", "location_details", "president", "organizer_contact"]}),
-        (_("Images and documents"), {"fields": ["logo_url", "banner_url", "programme_file", "guide_file"]}),
+        (
+            _("Images and documents"),
+            {"fields": ["logo_url", "banner_url", "primary_color", "programme_file", "guide_file", "eposters_public"]},
+        ),
         (_("Settings"), {"classes": ["collapse"], "fields": ["settings", "themes", "metadata"]}),
         (_("Counters and history"), {"fields": readonly_fields}),
     ]
@@ -235,4 +238,4 @@ class UserEventAssignmentAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin,
 
 
 # Other models of the app register themselves in these modules.
-from events import admin_participants, admin_programme, admin_questions  # noqa: E402, F401
+from events import admin_eposters, admin_participants, admin_programme, admin_questions  # noqa: E402, F401

@@ -6,138 +6,21 @@ the role. Check-in is the door scan's and is read-only here. Signing keys are ne
 EventBadgeKey is deliberately not registered.
 """
 
-import io
-
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageDraw, ImageFont
-from pypdf import PdfReader, PdfWriter
 
-from events import badges
 from events.admin_scoping import OrganisateurScopedAdmin, ServiceErrorsAsMessages, organised_event_ids
+from events.badges_pdf import MAX_BADGES_PER_PDF, badge_sheets_pdf
 from events.models import Participant, Room
 from events.selectors.participants import badges_for_print
 from events.services import participants as services
 from makeplus.admin_csv import export_as_csv
 
-# --- badge sheets -------------------------------------------------------------------------
-
-DPI = 300
-PAGE_SIZE = (2480, 3508)  # A4 at 300 dpi
-PAGE_MARGIN = 118  # 10 mm
-COLUMNS, ROWS = 2, 4  # 8 badges of 95 × 69 mm per page
-BADGES_PER_PAGE = COLUMNS * ROWS
-MAX_BADGES_PER_PDF = 800  # ~100 pages, ~10 s: stays inside the worker timeout
-_CELL_PADDING = 40
-_QR_BOX_SIZE = 8  # 49 modules (version 6 with its quiet zone) → 392 px, 33 mm
-# DejaVu covers Latin, accents and Arabic when the system has it; Pillow's own font otherwise.
-_FONT_FILES = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}
-
-
-def _font(size: int, bold: bool = False):
-    try:
-        return ImageFont.truetype(_FONT_FILES[bold], size)
-    except OSError:
-        return ImageFont.load_default(size=size)
-
-
-def _fit(draw, text: str, font, width: int) -> str:
-    """The text, shortened with an ellipsis until it fits ``width`` pixels."""
-    if draw.textlength(text, font=font) <= width:
-        return text
-    while text and draw.textlength(text + "…", font=font) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def _wrap(draw, text: str, font, width: int, max_lines: int) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
-            lines[-1] = f"{lines[-1]} {word}"
-        else:
-            lines.append(word)
-    if len(lines) > max_lines:
-        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
-    return [_fit(draw, line, font, width) for line in lines]
-
-
-def _dotted_rectangle(draw, box, step: int = 16) -> None:
-    """Cutting guides around a badge."""
-    left, top, right, bottom = box
-    for x in range(left, right, step):
-        draw.line([(x, top), (min(x + step // 2, right), top)], fill=0, width=2)
-        draw.line([(x, bottom), (min(x + step // 2, right), bottom)], fill=0, width=2)
-    for y in range(top, bottom, step):
-        draw.line([(left, y), (left, min(y + step // 2, bottom))], fill=0, width=2)
-        draw.line([(right, y), (right, min(y + step // 2, bottom))], fill=0, width=2)
-
-
-def _draw_badge(page, draw, participant: Participant, box, fonts) -> None:
-    left, top, right, bottom = box
-    _dotted_rectangle(draw, box)
-    x, y = left + _CELL_PADDING, top + _CELL_PADDING
-    inner_width = right - left - 2 * _CELL_PADDING
-
-    draw.text((x, y), _fit(draw, participant.event.name, fonts["event"], inner_width), font=fonts["event"], fill=0)
-
-    qr = badges.qr_image(participant.qr_code_data, box_size=_QR_BOX_SIZE)
-    qr_top = y + 70
-    page.paste(qr, (right - _CELL_PADDING - qr.width, qr_top))
-
-    text_width = inner_width - qr.width - 30
-    name = participant.user.get_full_name() or participant.user.email
-    line_y = qr_top + 20
-    for line in _wrap(draw, name, fonts["name"], text_width, max_lines=3):
-        draw.text((x, line_y), line, font=fonts["name"], fill=0)
-        line_y += 84
-    badge_id = f"{participant.badge_id[:4]}-{participant.badge_id[4:]}"
-    draw.text((x, qr_top + qr.height - 56), badge_id, font=fonts["badge_id"], fill=0)
-
-    # The role on a black band across the bottom: readable from a distance.
-    band_top = bottom - _CELL_PADDING - 110
-    draw.rectangle([left + _CELL_PADDING, band_top, right - _CELL_PADDING, bottom - _CELL_PADDING], fill=0)
-    role = str(participant.get_kind_display()).upper()
-    role_width = draw.textlength(role, font=fonts["role"])
-    draw.text((left + (right - left - role_width) / 2, band_top + 22), role, font=fonts["role"], fill=1)
-
-
-def _page(participants, fonts):
-    page = Image.new("1", PAGE_SIZE, 1)
-    draw = ImageDraw.Draw(page)
-    cell_width = (PAGE_SIZE[0] - 2 * PAGE_MARGIN) // COLUMNS
-    cell_height = (PAGE_SIZE[1] - 2 * PAGE_MARGIN) // ROWS
-    for index, participant in enumerate(participants):
-        row, column = divmod(index, COLUMNS)
-        left, top = PAGE_MARGIN + column * cell_width, PAGE_MARGIN + row * cell_height
-        _draw_badge(page, draw, participant, (left, top, left + cell_width - 1, top + cell_height - 1), fonts)
-    return page
-
-
-def badge_sheets_pdf(participants: list[Participant]) -> bytes:
-    """A4 pages of 8 badges (holder, role, event, badge id, QR), black and white, lossless.
-
-    Each page is drawn and compressed on its own, then joined, so a long list never holds
-    every page bitmap in memory at once.
-    """
-    fonts = {
-        "event": _font(44, bold=True),
-        "name": _font(68, bold=True),
-        "badge_id": _font(52),
-        "role": _font(60, bold=True),
-    }
-    writer = PdfWriter()
-    for start in range(0, len(participants), BADGES_PER_PAGE):
-        buffer = io.BytesIO()
-        _page(participants[start : start + BADGES_PER_PAGE], fonts).save(buffer, format="PDF", resolution=DPI)
-        writer.append(PdfReader(buffer))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+# --- badge sheets (drawn in events/badges_pdf.py) -------------------------------------------
 
 
 @admin.action(description=_("Print badges (PDF)"), permissions=["view"])
@@ -163,13 +46,53 @@ def print_badges(modeladmin, request, queryset):
     return response
 
 
+# --- job queue: badge delivery (helper "jobs"; events/services/badge_delivery.py) ---------------
+
+
+def _jobs_started(modeladmin, request, jobs, text):
+    from django.urls import reverse
+    from django.utils.html import format_html, format_html_join
+
+    links = format_html_join(
+        ", ", '<a href="{}">{}</a>', ((reverse("admin:makeplus_job_change", args=[job.pk]), job.event) for job in jobs)
+    )
+    modeladmin.message_user(request, format_html("{} {}", text, links), messages.SUCCESS)
+
+
+@admin.action(description=_("Email their badge to the selected holders"), permissions=["view"])
+def email_badges(modeladmin, request, queryset):
+    from events.services import badge_delivery
+
+    by_event: dict = {}
+    for participant in queryset.select_related("event"):
+        by_event.setdefault(participant.event, []).append(participant.pk)
+    jobs = [
+        badge_delivery.start_send_badges(event=event, actor=request.user, participant_ids=ids)
+        for event, ids in by_event.items()
+    ]
+    _jobs_started(modeladmin, request, jobs, gettext("Badge emails are being sent (progress in Jobs):"))
+
+
+@admin.action(description=_("Print every badge of the selected holders' events (one PDF each)"), permissions=["view"])
+def print_event_badges(modeladmin, request, queryset):
+    from events.models import Event
+    from events.services import badge_delivery
+
+    events = Event.objects.filter(pk__in=queryset.values("event_id"))
+    jobs = [badge_delivery.start_badges_pdf(event=event, actor=request.user) for event in events]
+    _jobs_started(modeladmin, request, jobs, gettext("The badge PDFs are being made (download them in Jobs):"))
+
+
+# --- end job queue ---
+
+
 # --- forms --------------------------------------------------------------------------------
 
 
 class ParticipantAddForm(forms.ModelForm):
     """A badge for an existing account (by email) or a new one (no password until it resets it)."""
 
-    email = forms.EmailField(label=_("email"))
+    email = forms.EmailField(label=_("email"), max_length=254)
     first_name = forms.CharField(label=_("first name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
 
@@ -213,7 +136,16 @@ class ParticipantAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.M
     search_fields = ["user__email", "user__first_name", "user__last_name", "badge_id", "event__name"]
     list_select_related = ["user", "event"]
     filter_horizontal = ["allowed_rooms"]
-    actions = [export_as_csv, print_badges]
+    # --- participant import (events/admin_import.py): the "Import participants" page and its link ---
+    change_list_template = "admin/events/import_participant_change_list.html"
+
+    def get_urls(self):
+        from events.admin_import import import_urls
+
+        return import_urls(self) + super().get_urls()
+
+    # --- end participant import ---
+    actions = [export_as_csv, print_badges, email_badges, print_event_badges]  # the last two: job queue
     readonly_fields = [
         "holder_name",
         "holder_email",

@@ -9,8 +9,12 @@ A counter changes only in the transaction that writes its source rows, never rea
 
 Paths writing source rows in bulk (``bulk_create``, ``update()``, raw SQL) bypass those and call the
 recount of what they touched (``recount_events``, ``recount_rooms``, ``recount_scan_counts``...).
-A recount assumes nobody writes those rows meanwhile: a change committed between its count and its
-write would be lost until the next recount.
+
+A recount is safe while the event runs (doors scanning, votes, registrations): it rebuilds a counter
+under the lock its writers take, and counts its source rows after taking it. A writer that committed
+before is counted; one in progress waits for the recount's commit and then applies its own ``+1``/``-1``
+on top of it; nothing is lost or counted twice. Rows are locked one at a time (the door scan may hold
+two rooms), so a recount never deadlocks with a scan.
 """
 
 from dataclasses import dataclass
@@ -22,7 +26,7 @@ from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
 
 from events.calendar import event_zone
-from events.models import Participant, RoomAccess, RoomScanCount
+from events.models import Participant, Room, RoomAccess, RoomScanCount
 from makeplus.rows import db_value
 
 
@@ -82,6 +86,11 @@ class ScanCounts:
     unit = "room(s) door-scan counts"
 
     def recount(self, event_ids=None) -> int:
+        if event_ids is None:
+            # Only the events whose counts drifted: the rebuild holds the scans' upserts while it runs.
+            rooms = scan_counts_disagreeing()
+            event_ids = Room.objects.filter(pk__in=rooms).values_list("event_id", flat=True).distinct()
+            return sum(recount_scan_counts([event_id]) for event_id in event_ids)
         return recount_scan_counts(event_ids)
 
     def drifted(self) -> list:
@@ -148,13 +157,21 @@ def _disagreeing(counters, rows: QuerySet) -> QuerySet:
 
 
 def _recount(counters, event_ids=None) -> int:
-    """Rebuild ``counters`` (all of one model) from their source rows where they drifted, in one UPDATE;
-    returns the rows corrected."""
-    rows = _scope(counters, event_ids)
-    wrong = rows.filter(pk__in=_disagreeing(counters, rows).values("pk"))
-    now = timezone.now()
-    touched = {name: now for counter in counters for name in counter.touch}
-    return wrong.update(**{counter.field: counter.real() for counter in counters}, **touched)
+    """Rebuild ``counters`` (all of one model) from their source rows where they drifted; returns the rows
+    corrected. Each drifted row is fixed in its own transaction, under its row lock (module docstring)."""
+    model = apps.get_model(counters[0].model)
+    touched = {name: timezone.now() for counter in counters for name in counter.touch}
+    drifted = list(_disagreeing(counters, _scope(counters, event_ids)).order_by("pk").values_list("pk", flat=True))
+    corrected = 0
+    for pk in drifted:
+        with transaction.atomic():
+            row = model.objects.filter(pk=pk)
+            if not row.select_for_update().values_list("pk").exists():  # the lock; the row may be gone
+                continue
+            # A new statement, so a new snapshot: every change committed before the lock is counted.
+            still_wrong = row.filter(pk__in=_disagreeing(counters, row).values("pk"))
+            corrected += still_wrong.update(**{counter.field: counter.real() for counter in counters}, **touched)
+    return corrected
 
 
 def _drifted(counters) -> list:
@@ -245,8 +262,14 @@ def recount_scan_counts(event_ids=None) -> int:
     """Rebuild the door-scan counters of these events (default all) from the log; returns the rows written.
     For paths that write or move log rows without the door scan (the scale seed, the benchmark)."""
     event_ids = None if event_ids is None else list(event_ids)
-    counts = _scan_counts_from_log(event_ids)
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Door scans upsert counter rows that may not exist yet, so no row lock covers them: the table
+            # lock holds their upserts (not reads) until this commits; the log is read after taking it.
+            # SQLite runs one writer at a time anyway.
+            with connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE events_roomscancount IN EXCLUSIVE MODE")
+        counts = _scan_counts_from_log(event_ids)
         stale = RoomScanCount.objects.all()
         if event_ids is not None:
             stale = stale.filter(room__event_id__in=event_ids)

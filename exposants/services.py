@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.invitations import invite_if_needed  # part accounts
 from accounts.models import User
 from events.badges import find_badge
 from events.models import Event, Role, RoomAccess, UserEventAssignment
@@ -132,6 +133,7 @@ def create_exposant_profile(*, event: Event, user: User, actor: User | None, **f
     fields.setdefault("company_name", _default_company_name(user))
     profile = Exposant(event=event, user=user, **{k: v if v is not None else "" for k, v in fields.items()})
     _save_profile(profile, new_file=bool(profile.plan_file))
+    invite_if_needed(user=user, event=event, invited_by=actor)  # part accounts: no password yet → invitation
     return profile
 
 
@@ -172,6 +174,19 @@ def _stored_scan(exposant: Exposant, nonce: str) -> ExposantScan | None:
     )
 
 
+def visitor_for_badge(*, exposant: Exposant, qr_code: str | None = None, badge_id: str | None = None):
+    """The badge holder a scanned QR code (or typed badge id) names at this exposant's stand, checked
+    like at the doors: refused (the badge's reason as code) for an invalid, revoked or other event's
+    badge, and for the exposant's own badge. Used by :func:`record_scan` and by the mobile app's
+    look-up before a visit is recorded (mobile/exposants.py)."""
+    check = find_badge(event=exposant.event, qr_code=qr_code, badge_id=badge_id)
+    if not check.ok:
+        raise AppError(BADGE_REFUSALS[check.reason], check.reason)
+    if check.participant.user_id == exposant.user_id:
+        raise AppError(_("You cannot scan your own badge."), "own_badge")
+    return check.participant
+
+
 @transaction.atomic
 def record_scan(
     *,
@@ -195,12 +210,7 @@ def record_scan(
         stored = _stored_scan(exposant, nonce)
         if stored is not None:
             return ScanResult(stored, created=False)
-    check = find_badge(event=exposant.event, qr_code=qr_code, badge_id=badge_id)
-    if not check.ok:
-        raise AppError(BADGE_REFUSALS[check.reason], check.reason)
-    participant = check.participant
-    if participant.user_id == exposant.user_id:
-        raise AppError(_("You cannot scan your own badge."), "own_badge")
+    participant = visitor_for_badge(exposant=exposant, qr_code=qr_code, badge_id=badge_id)
     scan = ExposantScan(
         exposant=exposant,
         participant=participant,

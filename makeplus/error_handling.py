@@ -2,7 +2,10 @@
 
 Every 4xx/5xx is shaped by drf-standardized-errors:
 ``{"type": "validation_error|client_error|server_error",
-   "errors": [{"code": "<stable code>", "detail": "<localised text>", "attr": "<field>|null"}]}``.
+   "errors": [{"code": "<stable code>", "detail": "<localised text>", "attr": "<field>|null"}],
+   "message": "<the first error's text>", "detail": <same>, "error": <same>}``.
+The three top-level strings repeat the first error's localised text: the MakePlus mobile app shows
+whichever of them its screen reads (``message``, ``detail`` or ``error``), never ``errors``.
 Services raise :class:`makeplus.errors.AppError`; here it becomes a response with the status its
 code has in the one registry (``makeplus.errors.CODES_BY_STATUS``), and so does any DRF error
 carrying one of those codes. This module also covers what happens outside DRF views (unknown
@@ -11,17 +14,19 @@ routes, crashes).
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
+from drf_standardized_errors.types import ErrorResponse
 from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
 from rest_framework_simplejwt.exceptions import InvalidToken
 
-from makeplus.errors import STATUS_OF, AppError, status_of
+from makeplus.errors import STATUS_OF, SUMMARY_KEYS, AppError, status_of
 
 
 def api_error(message, code: str) -> exceptions.APIException:
@@ -31,10 +36,28 @@ def api_error(message, code: str) -> exceptions.APIException:
     return error
 
 
+# A wait the database gave up on (settings: lock_timeout, statement_timeout; SQLite's busy timeout).
+_TIMEOUT_SQLSTATES = {"55P03", "57014"}  # lock_not_available, query_canceled
+
+
+def _database_error(exc: OperationalError) -> exceptions.APIException:
+    """A retryable 503: "busy" when a lock or statement timeout stopped the request, "database_unavailable" when
+    the connection failed. Either way nothing was written (the transaction rolled back)."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in _TIMEOUT_SQLSTATES or "database is locked" in str(exc):
+        error = api_error(_("The server is busy: try again in a moment."), "busy")
+    else:
+        error = api_error(_("The database is unavailable: try again in a moment."), "database_unavailable")
+    error.wait = 1  # Retry-After: 1
+    return error
+
+
 class ExceptionHandler(BaseExceptionHandler):
     def convert_known_exceptions(self, exc):
         if isinstance(exc, AppError):
             return api_error(exc.message, exc.code)
+        if isinstance(exc, OperationalError):
+            return _database_error(exc)
         if isinstance(exc, DjangoValidationError):
             # Model-level rules (full_clean, validators) are client errors, not crashes.
             return exceptions.ValidationError(as_serializer_error(exc))
@@ -63,8 +86,15 @@ class ExceptionHandler(BaseExceptionHandler):
         return exc
 
 
+class ErrorFormatter(ExceptionFormatter):
+    def format_error_response(self, error_response: ErrorResponse) -> dict:
+        data = super().format_error_response(error_response)
+        summary = str(error_response.errors[0].detail) if error_response.errors else ""
+        return data | dict.fromkeys(SUMMARY_KEYS, summary)
+
+
 def _error_response(exc: exceptions.APIException) -> JsonResponse:
-    data = ExceptionFormatter(exc, {}, exc).run()
+    data = ErrorFormatter(exc, {}, exc).run()
     return JsonResponse(data, status=exc.status_code, json_dumps_params={"ensure_ascii": False})
 
 

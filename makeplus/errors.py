@@ -15,8 +15,12 @@ CODES_BY_STATUS = {
         # client_error (a 400 that is not about one field of the body)
         "parse_error",
         "bad_request",
+        "too_deep",  # a JSON body nested deeper than makeplus.parsers.MAX_JSON_DEPTH
+        "null_character",  # U+0000 in a JSON body (PostgreSQL cannot store it)
         "already_assigned",
         "already_participant",
+        "code_expired",  # accounts/codes.py: an emailed code past its lifetime
+        "code_locked",  # accounts/codes.py: too many wrong codes, the code is dead
         "blank",
         "capacity_below_occupancy",
         "content_too_long",
@@ -24,13 +28,18 @@ CODES_BY_STATUS = {
         "email_taken",
         "end_before_start",
         "expires_before_publish",
+        "file_required",  # an e-poster without its file (events.services.eposters)
         "invalid_amount",
+        "invalid_code",  # accounts/codes.py: wrong or spent emailed code
+        "invalid_link",  # accounts/invitations.py: a spent or forged invitation link
         "invalid_badge",  # with revoked and wrong_event: a refused badge at a stand (exposants.services)
         "invalid_kind",
         "invalid_payment_method",
         "invalid_target_role",
         "invalid_youtube_url",
         "last_organisateur",
+        "no_email",  # jobs: badge delivery to a holder without an address (events/services/badge_delivery.py)
+        "no_participants",  # jobs: a whole-event badge job with nobody to send to or print
         "max_length",
         "negative_price",
         "not_an_atelier",
@@ -56,6 +65,16 @@ CODES_BY_STATUS = {
         "user_or_email_required",
         "wrong_event",
         "wrong_password",
+        # event day (mobile/event_day.py): swapping two sessions' times (events.services.programme)
+        "same_session",
+        "different_rooms",
+        # participant import (events/imports.py)
+        "duplicate_column",
+        "missing_email_column",
+        "no_rows",
+        "too_many_rows",
+        "unreadable_file",
+        "unsupported_file_type",
     ),
     401: (
         "authentication_failed",
@@ -63,6 +82,7 @@ CODES_BY_STATUS = {
         "bad_authorization_header",
         "invalid_credentials",
         "password_changed",
+        "session_revoked",  # a mobile login session ended (logout, password change): its tokens are refused
         "token_not_valid",
         "user_inactive",
     ),
@@ -75,6 +95,8 @@ CODES_BY_STATUS = {
         "not_assigned_to_room",
         "not_owner",
         "payment_required",
+        "target_not_allowed",  # a room manager's annonce to others than the staff (annonces.services)
+        "link_expired",  # a signed file link past its expiry (makeplus/signed_files.py)
     ),
     404: ("not_found", "event_not_found", "file_not_found"),
     409: (
@@ -83,6 +105,9 @@ CODES_BY_STATUS = {
         "atelier_full",
         "event_has_data",
         "invalid_transition",
+        "invitation_not_needed",  # accounts/invitations.py: the person already has a password
+        "verification_required",  # accounts/services.py register: a prepared account, claimed by code
+        "job_not_finished",  # jobs: download before the job is done (makeplus/views_jobs.py)
         "not_registered",
         "overlapping_assignment",
         "participant_has_payments",
@@ -91,9 +116,18 @@ CODES_BY_STATUS = {
         "session_closed",
         "session_has_registrations",
         "stand_number_taken",
+        "import_conflict",  # participant import (events/services/imports.py)
     ),
     413: ("request_too_large",),
+    # Safe to retry (after Retry-After): the database could not serve the request in time (makeplus/error_handling.py).
+    503: ("busy", "database_unavailable", "mail_unavailable"),  # mail_unavailable: jobs (a badge email not sent)
+    # accounts/codes.py: a code sent too early or too often for one address (body: wait_seconds)
+    429: ("resend_too_early", "too_many_codes"),
 }
+
+# Top-level keys of every error body repeating the first error's text, for clients that read one
+# string (the mobile app reads ``message``, ``detail`` or ``error`` depending on the screen).
+SUMMARY_KEYS = ("message", "detail", "error")
 
 STATUS_OF = {code: status for status, codes in CODES_BY_STATUS.items() for code in codes}
 if len(STATUS_OF) != sum(len(codes) for codes in CODES_BY_STATUS.values()):  # pragma: no cover

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -14,7 +14,8 @@ _HealthSerializer = inline_serializer(
     {
         "status": serializers.ChoiceField(choices=HEALTH_STATES),
         "database": serializers.ChoiceField(choices=HEALTH_STATES),
-        "cache": serializers.ChoiceField(choices=["ok", "error", "local"]),
+        # degraded: Redis is unreachable and this node counts limits in its own memory (makeplus/cache.py).
+        "cache": serializers.ChoiceField(choices=["ok", "degraded", "local"]),
     },
 )
 
@@ -31,15 +32,13 @@ def _database_ok() -> bool:
 def _cache_state() -> str:
     if not settings.REDIS_URL:
         return "local"
-    try:
-        cache.set("health:ping", "1", timeout=5)
-        return "ok" if cache.get("health:ping") == "1" else "error"
-    except Exception:
-        return "error"
+    cache.set("health:ping", "1", timeout=5)  # switches to the local fallback when Redis does not answer
+    return "degraded" if getattr(caches[DEFAULT_CACHE_ALIAS], "degraded", False) else "ok"
 
 
 class HealthView(APIView):
-    """Liveness for load balancers and compose: 200 when every backing service answers, 503 otherwise."""
+    """Liveness for load balancers and compose: 200 while the database answers, 503 otherwise. Redis is a
+    helper, not a dependency: without it the node keeps serving and says ``cache: degraded``."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -49,6 +48,6 @@ class HealthView(APIView):
     def get(self, request):
         database = "ok" if _database_ok() else "error"
         cache_state = _cache_state()
-        healthy = database == "ok" and cache_state != "error"
+        healthy = database == "ok"
         body = {"status": "ok" if healthy else "error", "database": database, "cache": cache_state}
         return Response(body, status=200 if healthy else 503)

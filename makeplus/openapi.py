@@ -23,7 +23,7 @@ from django.db import models
 from drf_spectacular.plumbing import force_instance, is_serializer
 from drf_spectacular.utils import PolymorphicProxySerializer
 from drf_standardized_errors import openapi as standardized
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ValidationErrorEnum
+from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ServerErrorEnum, ValidationErrorEnum
 from drf_standardized_errors.openapi_utils import (
     InputDataField,
     get_flat_serializer_fields,
@@ -34,7 +34,7 @@ from inflection import camelize
 from rest_framework import filters, serializers
 from rest_framework.settings import api_settings
 
-from makeplus.errors import CODES_BY_STATUS
+from makeplus.errors import CODES_BY_STATUS, SUMMARY_KEYS
 from makeplus.uploads import validate_pdf, validate_upload_size
 
 # The stable codes of the errors of each status: the one registry (makeplus/errors.py).
@@ -46,6 +46,7 @@ ERROR_CODE_403_CHOICES = ERROR_CODES[403]
 ERROR_CODE_404_CHOICES = ERROR_CODES[404]
 ERROR_CODE_409_CHOICES = ERROR_CODES[409]
 ERROR_CODE_413_CHOICES = ERROR_CODES[413]
+ERROR_CODE_503_CHOICES = ERROR_CODES[503]
 
 # Validation codes of our function validators (a function carries no ``code`` the package could read).
 VALIDATOR_CODES = {
@@ -76,12 +77,16 @@ def _error_response(status: int, error_type=ClientErrorEnum):
     )
 
 
+SUMMARY_DESCRIPTION = "The first error's localised text (the same in message, detail and error)."
+
+
 ClientErrorResponse400Serializer = _error_response(400)
 ErrorResponse401Serializer = _error_response(401)
 ErrorResponse403Serializer = _error_response(403)
 ErrorResponse404Serializer = _error_response(404)
 ErrorResponse409Serializer = _error_response(409)
 ErrorResponse413Serializer = _error_response(413)
+ErrorResponse503Serializer = _error_response(503, ServerErrorEnum)
 
 
 class AutoSchema(standardized.AutoSchema):
@@ -96,6 +101,8 @@ class AutoSchema(standardized.AutoSchema):
             return self.method in WRITE_METHODS
         if status_code == "413":
             return self.method in BODY_METHODS
+        if status_code == "503":
+            return True  # any request may meet a lock or statement timeout, or a database blip
         return super()._should_add_error_response(responses, status_code)
 
     def _should_add_http401_error_response(self) -> bool:
@@ -246,6 +253,13 @@ def postprocess_error_attrs(result, generator, request, public):
     ``scans.0.room`` names no mapping entry, and the alternatives stay exclusive by their attr."""
     placeholders = {package_settings.LIST_INDEX_IN_API_SCHEMA, package_settings.DICT_KEY_IN_API_SCHEMA}
     schemas = result.get("components", {}).get("schemas", {})
+    for schema in schemas.values():
+        # Every error body (``type``, ``errors``) also carries its first text at the top (ErrorFormatter).
+        properties = schema.get("properties", {})
+        if set(properties) == {"type", "errors"}:
+            for key in SUMMARY_KEYS:
+                properties[key] = {"type": "string", "description": SUMMARY_DESCRIPTION}
+            schema["required"] = sorted(set(schema.get("required", [])) | set(SUMMARY_KEYS))
     for schema in schemas.values():
         attr = schema.get("properties", {}).get("attr", {})
         values = attr.get("enum") or []

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "events",
     "annonces",
     "exposants",
+    "mobile",  # the Flutter app's routes: a translation layer over the apps above
     "seeds",  # demo and load-test data, on top of the domain apps
 ]
 
@@ -94,6 +95,16 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Bounded waits: a request waiting for a locked row, or a runaway statement, gives up with a retryable
+    # 503 (code "busy", makeplus/error_handling.py) instead of holding a worker while other requests queue.
+    # Long maintenance (a migration on a big table) can run with DB_STATEMENT_TIMEOUT_MS=0.
+    _waits = (
+        f"-c lock_timeout={env.int('DB_LOCK_TIMEOUT_MS', default=1500)}"
+        f" -c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=20000)}"
+    )
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} {_waits}".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -103,9 +114,32 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (throttling, shared between app processes when Redis is set) -------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis while it answers, local memory while it does not (makeplus/cache.py).
+    CACHES = {"default": {"BACKEND": "makeplus.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- job queue (helper "jobs": makeplus/jobs.py, makeplus/celery.py) -----------------------
+# Celery on Redis when a broker is configured (`celery -A makeplus worker`); without one, jobs run
+# in-process right after the request's transaction commits (the quick start needs nothing else).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True  # progress and results live in the Job row
+CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is delivered again (the Job row makes it idempotent)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_TIMEZONE = "UTC"
+# A failed attempt is retried with exponential backoff, at most JOB_MAX_RETRIES times.
+JOB_MAX_RETRIES = env.int("JOB_MAX_RETRIES", default=5)
+# A "running" job without a heartbeat for this long belongs to a dead worker and may be taken over.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=300)
+# Modules whose @job functions the worker must know (imported before the first job runs).
+JOB_MODULES = [
+    "events.services.badge_delivery",
+    "events.services.imports",  # participant import (part "import")
+]
+# --- end job queue ---
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -138,6 +172,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Signed file links (makeplus/signed_files.py) for clients without our JWT (the mobile app opens the
+# programme, guide and e-posters in the phone's browser). The app fetches the links at start and opens
+# the files later that day, so the default covers an event day.
+SIGNED_FILE_MINUTES = env.int("SIGNED_FILE_MINUTES", default=720)
 # Upper bound for any uploaded document (PDF programme, guide, plan) and photo.
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE_MB", default=10) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -176,6 +214,12 @@ REST_FRAMEWORK = {
     # Every view declares who may run what (``event_roles``, events/permissions.py); views outside an
     # event (auth, health) name their own classes.
     "DEFAULT_PERMISSION_CLASSES": ["events.permissions.EventRolePermission"],
+    # DRF's parsers, with JSON depth and NUL checks (makeplus/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "makeplus.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PAGINATION_CLASS": "makeplus.pagination.PageNumberPagination",
@@ -188,13 +232,16 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "makeplus.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
-        "login": env.str("LOGIN_THROTTLE_RATE", default="10/min"),
+        # Per client address: sized for a venue, where hundreds of attendees share one Wi-Fi address at
+        # opening time. The per-account limit (login_email) is what stops guessing one account's password.
+        "login": env.str("LOGIN_THROTTLE_RATE", default="300/min"),
         "login_email": env.str("LOGIN_EMAIL_THROTTLE_RATE", default="10/min"),
         "register": env.str("REGISTER_THROTTLE_RATE", default="20/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    # Behind a reverse proxy, the client address is taken from X-Forwarded-For.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=None) if env.str("NUM_PROXIES", default="") else None,
+    # Trusted reverse proxies in front of the app: the client address is taken from X-Forwarded-For only
+    # that many hops back. 0 (the default) ignores the header, which any client can forge.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 # Live Q&A: questions a user may ask per period (shared cache when Redis is configured).
@@ -202,12 +249,14 @@ QUESTION_RATE = env.str("QUESTION_RATE", default="5/min")
 
 DRF_STANDARDIZED_ERRORS = {
     "EXCEPTION_HANDLER_CLASS": "makeplus.error_handling.ExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "makeplus.error_handling.ErrorFormatter",
     # One format also for crashes in DEBUG (tests assert on it).
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     # The schema documents our own codes and statuses too (makeplus/openapi.py).
-    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "413", "415", "429", "500"],
+    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "413", "415", "429", "500", "503"],
     "ERROR_SCHEMAS": {
-        status: f"makeplus.openapi.ErrorResponse{status}Serializer" for status in ("401", "403", "404", "409", "413")
+        status: f"makeplus.openapi.ErrorResponse{status}Serializer"
+        for status in ("401", "403", "404", "409", "413", "503")
     },
 }
 
@@ -226,6 +275,18 @@ SIMPLE_JWT = {
     # every access token at once, not only the refresh tokens we blacklist.
     "CHECK_REVOKE_TOKEN": True,
 }
+
+# --- mobile-auth: the Flutter app's sign-in (accounts/tokens.py; README "The mobile app") ---
+# The app never refreshes at start and signs out on a 401 from GET /auth/me/, so its access tokens must outlive
+# an app restart. They carry a login session (claim "sid") that authentication checks on every request in the
+# same statement as the user: logout, a password change or reset and account deletion end them at once. Default
+# 7 days = the refresh token's lifetime, so a stolen token gives no longer access than a refresh token does today.
+MOBILE_ACCESS_HOURS = env.int("MOBILE_ACCESS_HOURS", default=24 * 7)
+if not 1 <= MOBILE_ACCESS_HOURS <= SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"].total_seconds() // 3600:
+    raise ImproperlyConfigured("MOBILE_ACCESS_HOURS must be between 1 and the refresh lifetime (JWT_REFRESH_DAYS).")
+# The multi-event login's temp_token (a signed value, not a JWT): accepted only by select-event, this long.
+MOBILE_SELECTION_TOKEN_SECONDS = env.int("MOBILE_SELECTION_TOKEN_SECONDS", default=600)
+# --- end mobile-auth ---
 
 _ERROR_ENUMS = [
     "ValidationErrorEnum",
@@ -253,7 +314,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         name: f"drf_standardized_errors.openapi_serializers.{name}.choices" for name in _ERROR_ENUMS
     }
-    | {f"ErrorCode{code}Enum": f"makeplus.openapi.ERROR_CODE_{code}_CHOICES" for code in (401, 403, 404, 409, 413)}
+    | {f"ErrorCode{code}Enum": f"makeplus.openapi.ERROR_CODE_{code}_CHOICES" for code in (401, 403, 404, 409, 413, 503)}
     | {
         "ClientErrorCode400Enum": "makeplus.openapi.ERROR_CODE_400_CHOICES",
         "HealthStateEnum": "makeplus.health.HEALTH_STATES",
@@ -277,6 +338,42 @@ SPECTACULAR_SETTINGS = {
         "makeplus.openapi.postprocess_error_attrs",
     ],
 }
+
+# --- Email and account codes (part "accounts": makeplus/mail.py, accounts/codes.py) -------------
+# EMAIL_URL, django-environ's email URL: smtp://user:password@host:25, smtp+tls://…:587 (STARTTLS),
+# smtp+ssl://…:465; the default consolemail:// prints every message to the console.
+vars().update(
+    {key: value for key, value in env.email_url("EMAIL_URL", default="consolemail://").items() if value is not None}
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MakePlus <no-reply@makeplus.dz>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# Deliver after the response on a small thread pool (constant answer times, see makeplus/mail.py);
+# off in tests (the smtp_server fixture) and when a caller needs to know the message left.
+EMAIL_SEND_IN_BACKGROUND = env.bool("EMAIL_SEND_IN_BACKGROUND", default=True)
+# Public address of this server, for the links in emails (set a password, reset it).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
+# One-time 6-digit codes (sign-up, password reset): lifetime, wrong attempts before the code is dead,
+# minimum interval between two sends and number of resends per code.
+ACCOUNT_CODE_MINUTES = env.int("ACCOUNT_CODE_MINUTES", default=15)
+ACCOUNT_CODE_MAX_ATTEMPTS = env.int("ACCOUNT_CODE_MAX_ATTEMPTS", default=5)
+ACCOUNT_CODE_RESEND_SECONDS = env.int("ACCOUNT_CODE_RESEND_SECONDS", default=60)
+ACCOUNT_CODE_MAX_RESENDS = env.int("ACCOUNT_CODE_MAX_RESENDS", default=5)
+ACCOUNT_CODE_MAX_PER_HOUR = env.int("ACCOUNT_CODE_MAX_PER_HOUR", default=5)
+# Invitations (an account added by an organisateur, without a password): code and link lifetime.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# Web password-reset links (Django's signed tokens, invalid once the password changed).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_LINK_MINUTES", default=60) * 60
+PASSWORD_RESET_LINKS_PER_HOUR = env.int("PASSWORD_RESET_LINKS_PER_HOUR", default=3)
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
+    {
+        # per client address, on every code request/resend and on every verify
+        # (generous: a venue's attendees often share one address; the per-address limits above are the guard)
+        "account_codes": env.str("ACCOUNT_CODES_THROTTLE_RATE", default="100/hour"),
+        "account_code_verify": env.str("ACCOUNT_CODE_VERIFY_THROTTLE_RATE", default="200/hour"),
+    }
+)
+# --- end of part "accounts" ------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,8 @@ from events.views.access import (  # door-scan periphery
     RoomAccessViewSet,
     ScanSyncView,
 )
+from events.views.eposters import EPosterViewSet  # e-posters
+from events.views.imports import ParticipantImportView  # participant import
 from events.views.participants import BadgeKeyView, ParticipantViewSet, QrGenerateView
 from events.views.programme import RoomViewSet, SessionViewSet
 from events.views.questions import QuestionViewSet, SessionQuestionsView
@@ -20,6 +22,8 @@ from events.views.staff import RoomAssignmentViewSet
 from exposants.views import ExposantScanView, ExposantScanViewSet, ExposantStatisticsView, ExposantViewSet
 from makeplus import error_handling
 from makeplus.health import HealthView
+from makeplus.signed_files import SignedFileView
+from makeplus.views_jobs import BadgesPdfView, JobViewSet, SendBadgesView, SendBadgeView  # job queue
 
 
 class APIRootView(DefaultRouter.APIRootView):
@@ -52,10 +56,17 @@ router.register("room-access", RoomAccessViewSet, basename="room-access")
 # --- questions (events/views/questions.py) ---
 router.register("questions", QuestionViewSet, basename="question")
 # --- end questions ---
+# --- e-posters (events/views/eposters.py) ---
+router.register("eposters", EPosterViewSet, basename="eposter")
+# --- end e-posters ---
+# --- job queue (makeplus/views_jobs.py) ---
+router.register("jobs", JobViewSet, basename="job")
+# --- end job queue ---
 
 api_patterns = [
     path("auth/", include("accounts.urls")),
     path("health/", HealthView.as_view(), name="health"),
+    path("files/<str:token>/", SignedFileView.as_view(), name="signed-file"),
     path("dashboard/stats/", DashboardStatsView.as_view(), name="dashboard-stats"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
@@ -78,6 +89,16 @@ api_patterns = [
     # --- questions (events/views/questions.py) ---
     path("sessions/<uuid:pk>/questions/", SessionQuestionsView.as_view(), name="session-questions"),
     # --- end questions ---
+    # --- job queue: badge delivery (makeplus/views_jobs.py), before the router's participants/{pk}/ ---
+    path("participants/send-badges/", SendBadgesView.as_view(), name="participants-send-badges"),
+    path("participants/badges-pdf/", BadgesPdfView.as_view(), name="participants-badges-pdf"),
+    path("participants/<int:pk>/send-badge/", SendBadgeView.as_view(), name="participant-send-badge"),
+    # --- end job queue ---
+    # --- participant import (events/views/imports.py), before the router's participants/{pk}/ ---
+    path("participants/import/", ParticipantImportView.as_view(), name="participants-import"),
+    # --- end participant import ---
+    # The mobile app's routes (aliases over the same services), before the router: see mobile/urls.py.
+    path("", include("mobile.urls")),
     path("", include(router.urls)),
     # Unknown API routes answer in the error format even with DEBUG on (no HTML debug page).
     re_path(r"^.*$", error_handling.not_found),
@@ -85,6 +106,7 @@ api_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("account/", include("accounts.urls_web")),  # part accounts: pages of the emailed links
     path("api/", include(api_patterns)),
 ]
 

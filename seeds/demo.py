@@ -48,6 +48,7 @@ from seeds.common import (
     local_time,
     quiet,
 )
+from seeds.eposters import ensure_app_showcase
 from seeds.exposants import ensure_exposants
 
 # The legacy single-event accounts (README "Demo accounts"): create_test_users makes them,
@@ -680,6 +681,7 @@ def seed_event(spec: EventSpec, *, today: date | None = None, log: Log = quiet) 
     ensure_questions(event, organisateur=organisateur, log=log)
     ensure_annonces(event, organisateur=organisateur, log=log)
     ensure_exposants(event, log=log)
+    ensure_app_showcase(event, organisateur=organisateur, log=log)  # e-posters, colour, staff annonce
     return [Credential(m.email, m.role, spec.name) for m in spec.members]
 
 

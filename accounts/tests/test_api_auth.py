@@ -1,8 +1,10 @@
 import pytest
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from conftest import DEFAULT_PASSWORD
+from makeplus.errors import SUMMARY_KEYS
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +110,7 @@ def test_login_wrong_password_is_401(api_client, user):
         "errors": [
             {"code": "invalid_credentials", "detail": "Adresse e-mail ou mot de passe incorrect.", "attr": None}
         ],
+        **dict.fromkeys(SUMMARY_KEYS, "Adresse e-mail ou mot de passe incorrect."),
     }
 
 
@@ -120,7 +123,9 @@ def test_login_inactive_user_is_401(api_client):
     assert _codes(response) == [(None, "invalid_credentials")]
 
 
-def test_login_is_throttled_per_address(api_client, user):
+def test_login_is_throttled_per_address(api_client, user, monkeypatch):
+    # The default is sized for a venue (LOGIN_THROTTLE_RATE, 300/min); the mechanism is the same at 10.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {**SimpleRateThrottle.THROTTLE_RATES, "login": "10/min"})
     statuses = [
         api_client.post("/api/auth/login/", {"email": f"x{i}@example.dz", "password": "nope"}).status_code
         for i in range(11)

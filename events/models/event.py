@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings as django_settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,13 @@ class Event(models.Model):
     location_details = models.TextField(_("location details"), blank=True)
     logo_url = models.URLField(_("logo URL"), blank=True)
     banner_url = models.URLField(_("banner URL"), blank=True)
+    primary_color = models.CharField(
+        _("primary colour"),
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("A colour is written #RRGGBB."), code="invalid_color")],
+        help_text=_("Theme colour of the mobile app, #RRGGBB."),
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UPCOMING)
     settings = models.JSONField(_("settings"), default=dict, blank=True)
     themes = models.JSONField(_("themes"), default=list, blank=True)
@@ -42,6 +50,11 @@ class Event(models.Model):
         _("guide (PDF)"), upload_to=GeneratedName("events/guides"), blank=True, validators=[validate_pdf]
     )
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    eposters_public = models.BooleanField(
+        _("public e-poster gallery"),
+        default=False,
+        help_text=_("Anyone with the link may see the e-poster gallery, without signing in."),
+    )
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="created_events"
     )

@@ -18,9 +18,11 @@ from datetime import date
 
 from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import ExtractHour, RowNumber
+from django.utils import timezone
 
 from events.calendar import event_day_bounds, event_zone
 from events.models import Role, Room, RoomAccess, RoomAssignment, Session
+from events.selectors.staff import on_duty_q
 
 RESET_NONCE_PREFIX = "reset-"
 LAST_SCANS = 10
@@ -43,6 +45,22 @@ def running_session(room: Room, at) -> Session | None:
 def door_scans(queryset: QuerySet[RoomAccess]) -> QuerySet[RoomAccess]:
     """Only the decisions taken at a door (online or offline), not the exits of an occupancy reset."""
     return queryset.exclude(nonce__startswith=RESET_NONCE_PREFIX)
+
+
+def duty_room_id(*, user, event, at=None):
+    """The room of ``event`` where ``user`` is on duty at ``at`` (default now), else None: the door of a
+    scan that names no room (the mobile app's ``participants/scan/``). A user's active shifts never
+    overlap, so there is one at most. One query."""
+    shifts = RoomAssignment.objects.filter(on_duty_q(at or timezone.now()), user=user, room__event=event)
+    return shifts.order_by("start_time").values_list("room_id", flat=True).first()
+
+
+def scans_by_verifier(*, event, user, day: date | None = None) -> QuerySet[RoomAccess]:
+    """The door scans ``user`` made in ``event`` on ``day`` (default today, at the event), wherever
+    it was on duty: its own figures (the mobile app's ``my-room/statistics/``)."""
+    start, end = event_day_bounds(event, day)
+    rows = RoomAccess.objects.filter(room__event=event, verified_by=user, scanned_at__gte=start, scanned_at__lt=end)
+    return door_scans(rows)
 
 
 def _shift_rooms(*, user, event, start=None, end=None) -> QuerySet[RoomAssignment]:

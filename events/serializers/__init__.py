@@ -1,8 +1,10 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from events.models import Event, Role, UserEventAssignment
+from events.selectors.programme import with_managed_room
 from makeplus.datetimes import SERIALIZER_FIELD_MAPPING, plausible_datetime
 
 
@@ -45,6 +47,8 @@ class EventSerializer(serializers.ModelSerializer):
             "location_details",
             "logo_url",
             "banner_url",
+            "primary_color",
+            "eposters_public",
             "status",
             "settings",
             "themes",
@@ -121,18 +125,42 @@ class UserBriefSerializer(serializers.Serializer):
     full_name = serializers.CharField(source="get_full_name")
 
 
+class ManagedRoomSerializer(serializers.Serializer):
+    room_id = serializers.CharField()
+    room_name = serializers.CharField()
+
+
 class AssignmentSerializer(serializers.ModelSerializer):
     user = UserBriefSerializer(read_only=True)
     assigned_by = serializers.EmailField(source="assigned_by.email", read_only=True, allow_null=True, default=None)
+    room_assignment = serializers.SerializerMethodField(
+        help_text=_(
+            "Shift roles: the room of the shift on duty now, else of the next shift starting later today "
+            "(Algiers time); null when none."
+        )
+    )
 
     class Meta:
         model = UserEventAssignment
-        fields = ["id", "user", "event", "role", "is_active", "assigned_at", "assigned_by"]
+        fields = ["id", "user", "event", "role", "is_active", "assigned_at", "assigned_by", "room_assignment"]
         read_only_fields = fields
+
+    @extend_schema_field(ManagedRoomSerializer(allow_null=True))
+    def get_room_assignment(self, obj):
+        if not hasattr(obj, "managed_room_id"):  # a single row written just now: read it (one query)
+            row = with_managed_room(UserEventAssignment.objects.filter(pk=obj.pk)).values(
+                "managed_room_id", "managed_room_name"
+            )
+            obj.managed_room_id, obj.managed_room_name = next(
+                ((r["managed_room_id"], r["managed_room_name"]) for r in row), (None, None)
+            )
+        if obj.managed_room_id is None:
+            return None
+        return {"room_id": str(obj.managed_room_id), "room_name": obj.managed_room_name}
 
 
 class AssignmentCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField(help_text=_("Email of an existing account."))
+    email = serializers.EmailField(max_length=254, help_text=_("Email of an existing account."))
     role = serializers.ChoiceField(choices=Role.choices)
 
 

@@ -81,7 +81,9 @@ class ParticipantCreateSerializer(serializers.Serializer):
         required=False,
         help_text=_("A user who already has a role in this event (e.g. added through user-assignments)."),
     )
-    email = serializers.EmailField(required=False, help_text=_("Email of the holder; a new account if unknown."))
+    email = serializers.EmailField(
+        required=False, max_length=254, help_text=_("Email of the holder; a new account if unknown.")
+    )
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
     kind = serializers.ChoiceField(

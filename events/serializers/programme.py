@@ -50,6 +50,20 @@ class SessionSerializer(serializers.ModelSerializer):
     serializer_field_mapping = SERIALIZER_FIELD_MAPPING
     room = EventRelatedField(rooms_for_event, model=Room)
     room_detail = RoomBriefSerializer(source="room", read_only=True)
+    # For clients that show a room label from the session alone (the mobile app reads these two).
+    room_name = serializers.CharField(source="room.name", read_only=True)
+    max_participants = serializers.IntegerField(
+        source="room.capacity",
+        read_only=True,
+        help_text=_("Places: the room's capacity (an atelier's places never exceed it; see places_left)."),
+    )
+    speaker_name = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text=_('Null when the session has no speaker (null or "" on input).'),
+    )
     is_live = serializers.BooleanField(read_only=True)
     duration_minutes = serializers.IntegerField(read_only=True)
     youtube_video_id = serializers.SerializerMethodField()
@@ -67,6 +81,8 @@ class SessionSerializer(serializers.ModelSerializer):
             "event",
             "room",
             "room_detail",
+            "room_name",
+            "max_participants",
             "title",
             "description",
             "start_time",
@@ -101,6 +117,9 @@ class SessionSerializer(serializers.ModelSerializer):
     def validate_youtube_live_url(self, value):
         return value or ""
 
+    def validate_speaker_name(self, value):
+        return value or ""
+
     def _stream_visible(self, session) -> bool:
         """A paid atelier's stream is for the team and for participants who paid."""
         if not session.is_paid:
@@ -114,6 +133,9 @@ class SessionSerializer(serializers.ModelSerializer):
         # No stream ("" in the database) or not for the caller: null, as the schema says.
         if not session.youtube_live_url or not self._stream_visible(session):
             data["youtube_live_url"] = None
+        # No speaker: null rather than "" (a blank name is no name; clients take its first letter).
+        if not session.speaker_name:
+            data["speaker_name"] = None
         return data
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -135,6 +157,15 @@ class SessionSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ChoiceField(choices=SessionAccess.Status.choices, allow_null=True))
     def get_my_access_status(self, session):
         return getattr(session, "my_access_status", None)
+
+
+class RoomDetailSerializer(RoomSerializer):
+    """A room with its programme (GET /api/rooms/{id}/): every session in it, in time order."""
+
+    sessions = SessionSerializer(many=True, read_only=True, source="programme")
+
+    class Meta(RoomSerializer.Meta):
+        fields = [*RoomSerializer.Meta.fields, "sessions"]
 
 
 class SessionCancelSerializer(serializers.Serializer):

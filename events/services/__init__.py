@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.invitations import invite_if_needed  # part accounts
 from accounts.models import User, normalize_email
 from events.counters import EVENT_TOTALS
 from events.models import Event, Participant, Role, UserEventAssignment
@@ -83,11 +84,13 @@ def assign_user(*, event: Event, user: User, role: str, assigned_by: User | None
         raise _already_assigned()
     try:
         with transaction.atomic():
-            return UserEventAssignment.objects.create(event=event, user=user, role=role, assigned_by=assigned_by)
+            assignment = UserEventAssignment.objects.create(event=event, user=user, role=role, assigned_by=assigned_by)
     except IntegrityError:
         raise AppError(
             _("This user already has a role in this event; change it instead."), "already_assigned"
         ) from None
+    invite_if_needed(user=user, event=event, invited_by=assigned_by)  # part accounts: no password yet → invitation
+    return assignment
 
 
 def assign_user_by_email(*, event: Event, email: str, role: str, assigned_by: User) -> UserEventAssignment:

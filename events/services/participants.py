@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.invitations import invite_if_needed  # part accounts
 from accounts.models import User, normalize_email
 from events import badges
 from events.models import Event, Participant, Role, Room, SessionAccess, UserEventAssignment
@@ -140,6 +141,7 @@ def add_participant(
     if rooms:
         participant.allowed_rooms.set(rooms)
     _sign(participant)
+    invite_if_needed(user=user, event=event, invited_by=actor)  # part accounts: no password yet → invitation
     return participant
 
 

@@ -156,8 +156,10 @@ def delete_session(*, session: Session, actor) -> None:
     session.delete()
 
 
-# Allowed status changes; completed and cancelled are final.
+# Allowed status changes (target: from); completed and cancelled are final. Back to scheduled only
+# from live: undoing a session marked live by mistake ("not started yet").
 TRANSITIONS = {
+    Session.Status.SCHEDULED: {Session.Status.LIVE},
     Session.Status.LIVE: {Session.Status.SCHEDULED},
     Session.Status.COMPLETED: {Session.Status.SCHEDULED, Session.Status.LIVE},
     Session.Status.CANCELLED: {Session.Status.SCHEDULED, Session.Status.LIVE},
@@ -180,3 +182,61 @@ def change_session_status(*, session: Session, actor, to: str, reason: str = "")
         fields += ["cancelled_at", "cancelled_by", "cancel_reason"]
     session.save(update_fields=fields)
     return session
+
+
+@transaction.atomic
+def swap_session_times(*, first: Session, second: Session, actor) -> tuple[Session, Session]:
+    """Exchange the time slots (start and end) of two sessions of the same room: the programme of a room
+    reordered by its manager. Both keep every other field. Under the sessions' and the room's locks, as
+    every write of a room's programme; the slots stay inside the event and no non-cancelled session
+    overlaps another (``room_busy``: a cancelled one's slot may be taken; the PostgreSQL constraint has
+    the last word).
+    Errors: ``same_session``, ``different_rooms``, ``room_busy``."""
+    if first.pk == second.pk:
+        raise AppError(_("Choose two different sessions."), "same_session")
+    if first.room_id != second.room_id or first.event_id != second.event_id:
+        raise AppError(_("Only two sessions of the same room can swap their times."), "different_rooms")
+    # The sessions' rows first (primary-key order), then the room's: the order update_session takes them.
+    locked = {
+        s.pk: s
+        for s in Session.objects.select_for_update(of=("self",))
+        .select_related("event", "room")
+        .filter(pk__in=[first.pk, second.pk])
+        .order_by("pk")
+    }
+    if len(locked) != 2:  # deleted meanwhile
+        raise AppError(_("Not found."), "not_found")
+    first, second = locked[first.pk], locked[second.pk]
+    if first.room_id != second.room_id:  # moved meanwhile
+        raise AppError(_("Only two sessions of the same room can swap their times."), "different_rooms")
+    lock_room(first.room_id)
+    slots = {first.pk: (second.start_time, second.end_time), second.pk: (first.start_time, first.end_time)}
+    for session in (first, second):
+        session.start_time, session.end_time = slots[session.pk]
+        check_session_rules(session)
+    for session, other in ((first, second), (second, first)):
+        if session.status == Session.Status.CANCELLED:
+            continue
+        overlapping = (
+            Session.objects.filter(room=session.room, start_time__lt=session.end_time, end_time__gt=session.start_time)
+            .exclude(status=Session.Status.CANCELLED)
+            .exclude(pk__in=[session.pk, other.pk])
+        )
+        if overlapping.exists():
+            raise AppError(_("Another session takes place in this room at that time."), "room_busy")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            # The exclusion constraint is checked row by row: the first session leaves the constraint
+            # (cancelled for an instant, inside this transaction) while the second takes its slot.
+            Session.objects.filter(pk=first.pk).update(status=Session.Status.CANCELLED)
+            Session.objects.filter(pk=second.pk).update(
+                start_time=second.start_time, end_time=second.end_time, updated_at=now
+            )
+            Session.objects.filter(pk=first.pk).update(
+                start_time=first.start_time, end_time=first.end_time, status=first.status, updated_at=now
+            )
+    except IntegrityError:
+        raise AppError(_("Another session takes place in this room at that time."), "room_busy") from None
+    first.updated_at = second.updated_at = now
+    return first, second

@@ -6,7 +6,7 @@ Who may do what (the views check roles and duty; these functions check the rules
   (``session_closed`` otherwise); for a paid atelier only with a ``paid`` access
   (``payment_required``).
 - upvote: the same people, on a question of another user (``own_question``); a toggle.
-- answer, hide, unhide: organisateurs, or the gestionnaire on duty at the session's room.
+- answer, hide, unhide, toggle answered: organisateurs, or the gestionnaire on duty at the session's room.
 - delete: the author, while the question is unanswered (``already_answered``).
 
 Every change moves ``updated_at`` so that ``?since=`` polling sees it.
@@ -91,6 +91,25 @@ def answer_question(*, question: SessionQuestion, actor, answer: str) -> Session
     now = timezone.now()
     _update(question, answer=answer, answered_by=actor, answered_at=now, updated_at=now)
     question.answer, question.answered_by, question.answered_at, question.updated_at = answer, actor, now, now
+    return question
+
+
+def toggle_question_answered(*, question: SessionQuestion, actor) -> SessionQuestion:
+    """Mark a question answered (aloud: no written answer), or, when it is answered, unanswered again
+    (its answer, who and when are cleared). Under the question's row lock: two moderators clicking
+    at once toggle twice, never lose a change."""
+    with transaction.atomic():
+        locked = SessionQuestion.objects.select_for_update(of=("self",)).filter(pk=question.pk).first()
+        if locked is None:  # its author deleted it meanwhile
+            raise AppError(_("Not found."), "not_found")
+        now = timezone.now()
+        if locked.answered_at is None:
+            values = {"answered_by": actor, "answered_at": now, "updated_at": now}
+        else:
+            values = {"answer": "", "answered_by": None, "answered_at": None, "updated_at": now}
+        SessionQuestion.objects.filter(pk=question.pk).update(**values)
+    for name, value in values.items():
+        setattr(question, name, value)
     return question
 
 

@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.invitations import invite_if_needed, needs_invitation  # part accounts
 from accounts.models import User
 from events.models import Room, RoomAssignment, UserEventAssignment
 from makeplus.errors import AppError
@@ -53,7 +54,7 @@ def _save(assignment: RoomAssignment) -> RoomAssignment:
 def assign_staff(
     *, room: Room, user, role: str, start_time, end_time, assigned_by, notes: str = "", is_active: bool = True
 ) -> RoomAssignment:
-    return _save(
+    assignment = _save(
         RoomAssignment(
             room=room,
             user=user,
@@ -65,6 +66,9 @@ def assign_staff(
             is_active=is_active,
         )
     )
+    if needs_invitation(assignment.user):  # part accounts: no password yet → invitation
+        invite_if_needed(user=assignment.user, event=room.event, invited_by=assigned_by)
+    return assignment
 
 
 @transaction.atomic

@@ -198,9 +198,11 @@ def test_admin_index_organisateur_sees_events_app(organisateur_admin):
             "Participant",
             "RoomAssignment",
             "SessionQuestion",
+            "EPoster",
         },
         "annonces": {"Annonce", "AnnonceRead"},
         "exposants": {"Exposant", "ExposantScan"},
+        "makeplus": {"Job"},  # progress and results of its bulk work (badge emails, PDFs, imports)
     }
 
 

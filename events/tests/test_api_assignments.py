@@ -4,6 +4,7 @@ from django.db import connection
 from accounts.tests.factories import UserFactory
 from conftest import assert_same_queries, error_codes, run_together
 from events.models import Role, UserEventAssignment
+from events.roles import SHIFT_ROLES
 from events.tests.factories import AssignmentFactory, EventFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +28,15 @@ def test_organisateur_lists_only_its_events_assignments(organisateur, event_a, e
     assert "other@example.dz" not in response.content.decode()
 
 
-@pytest.mark.parametrize("role", NOT_ORGANISATEUR)
-@pytest.mark.parametrize(
-    ("method", "path"), [("get", ""), ("post", ""), ("get", "{id}/"), ("patch", "{id}/"), ("delete", "{id}/")]
-)
+def _refused_calls():
+    """(role, method, path) of every call refused to roles other than organisateur; the staff on shifts may list
+    their own role (the mobile app's room lookup), not the others'."""
+    calls = [("post", ""), ("get", "{id}/"), ("patch", "{id}/"), ("delete", "{id}/")]
+    listing = [(role, "get", "") for role in NOT_ORGANISATEUR if role not in SHIFT_ROLES]
+    return listing + [(role, method, path) for role in NOT_ORGANISATEUR for method, path in calls]
+
+
+@pytest.mark.parametrize(("role", "method", "path"), _refused_calls())
 def test_other_roles_are_refused_everywhere(member, event_a, role, method, path):
     client, me = member(role, event_a)
     target = AssignmentFactory(event=event_a)
@@ -40,6 +46,19 @@ def test_other_roles_are_refused_everywhere(member, event_a, role, method, path)
     assert response.status_code == 403
     assert error_codes(response) == ["insufficient_role"]
     assert UserEventAssignment.objects.filter(pk=target.pk, role=Role.PARTICIPANT, is_active=True).exists()
+
+
+@pytest.mark.parametrize("role", SHIFT_ROLES)
+def test_staff_on_shifts_list_only_their_own_role(member, event_a, role):
+    client, me = member(role, event_a)
+    AssignmentFactory(event=event_a, role=Role.PARTICIPANT, user=UserFactory(email="amina@example.dz"))
+
+    everyone = client.get("/api/user-assignments/")
+    someone_else = client.get("/api/user-assignments/", {"user": UserFactory().pk})
+
+    assert everyone.status_code == 200
+    assert [(a["user"]["email"], a["role"]) for a in everyone.json()["results"]] == [(me.email, role)]
+    assert (someone_else.status_code, someone_else.json()["results"]) == (200, [])
 
 
 @pytest.mark.parametrize(("method", "expected"), [("get", 404), ("patch", 404), ("delete", 404)])

@@ -31,7 +31,7 @@ from django.db import connection
 from django.db.models import Count, F
 
 from accounts.services import issue_tokens
-from conftest import run_together
+from conftest import redis_missing, run_together
 from events.counters import counters_disagreeing, rooms_disagreeing
 from events.models import Participant, Role, Room, RoomAccess
 from events.tests.factories import EventFactory, badge_holder
@@ -96,7 +96,7 @@ def redis_db():
         client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
         client.flushdb()
     except Exception as exc:  # any failure to reach it: the reason goes into the skip message
-        pytest.skip(f"Redis is unreachable at {REDIS_URL} ({exc}); the scale-out test needs it")
+        redis_missing(f"Redis is unreachable at {REDIS_URL} ({exc}); the scale-out test needs it")
     yield REDIS_URL
     client.flushdb()
     client.close()

@@ -1,3 +1,4 @@
+import django_filters
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -6,15 +7,15 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events import selectors, services
 from events.models import Role, UserEventAssignment
-from events.permissions import MEMBERS, ORGANISATEUR_ONLY, SIGNED_IN, Allow
+from events.permissions import MEMBERS, ORGANISATEUR_ONLY, SIGNED_IN, TEAM_ONLY, Allow
 from events.roles import ORGANISATEURS
 from events.scoping import EventScoped
+from events.selectors.programme import with_managed_room
 from events.serializers import (
     AssignmentCreateSerializer,
     AssignmentSerializer,
@@ -49,7 +50,6 @@ class EventViewSet(viewsets.ModelViewSet):
     serializer_class = EventSerializer
     # Signed in: list and create; the events listed are the caller's (members read them).
     event_roles = {"read": SIGNED_IN, "write": ITS_ORGANISERS, "create": SIGNED_IN, "statistics": ITS_ORGANISERS}
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_fields = ["status"]
     search_fields = ["name", "location", "president"]
     ordering_fields = ["start_date", "end_date", "name", "created_at"]
@@ -99,6 +99,15 @@ class EventViewSet(viewsets.ModelViewSet):
         return self._download("guide_file")
 
 
+class AssignmentFilter(django_filters.rest_framework.FilterSet):
+    # A number, not a choice among accounts: an unknown id lists nothing (no 400 telling accounts apart).
+    user = django_filters.NumberFilter(field_name="user_id", help_text="User id.")
+
+    class Meta:
+        model = UserEventAssignment
+        fields = ["role", "is_active", "user"]
+
+
 @extend_schema_view(
     create=extend_schema(request=AssignmentCreateSerializer, responses={201: AssignmentSerializer}),
     partial_update=extend_schema(request=AssignmentUpdateSerializer, responses={200: AssignmentSerializer}),
@@ -113,19 +122,24 @@ class UserAssignmentViewSet(
     viewsets.GenericViewSet,
 ):
     """Roles in the current event, managed by its organisateurs. One role per user per
-    event; the last active organisateur cannot be demoted, deactivated or removed."""
+    event; the last active organisateur cannot be demoted, deactivated or removed.
+    Gestionnaires and controllers list their own role only (the mobile app finds its room there:
+    `room_assignment`); a `user` filter naming someone else gives them an empty list."""
 
     queryset = UserEventAssignment.objects.none()
     serializer_class = AssignmentSerializer
-    event_roles = ORGANISATEUR_ONLY
+    event_roles = {"read": ORGANISATEUR_ONLY, "write": ORGANISATEUR_ONLY, "list": TEAM_ONLY}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filterset_fields = ["role", "is_active"]
+    filterset_class = AssignmentFilter
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     ordering_fields = ["assigned_at", "role", "user__email"]
     ordering = ["role", "user__email"]
 
     def scoped_queryset(self, assignment):
-        return selectors.assignments_for_event(assignment.event)
+        rows = with_managed_room(selectors.assignments_for_event(assignment.event))
+        if assignment.role != Role.ORGANISATEUR:  # staff: their own row, whatever the filters ask
+            rows = rows.filter(user=self.request.user)
+        return rows
 
     def create(self, request, *args, **kwargs):
         serializer = AssignmentCreateSerializer(data=request.data)

@@ -6,13 +6,14 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from events.filters import SessionFilter
-from events.models import Room, Session
+from events.models import Role, Room, Session
 from events.permissions import MODERATE, READ_MEMBERS_WRITE_ORGANISATEUR, SCAN, TEAM_ONLY
 from events.scoping import EventScoped
 from events.selectors.programme import participants_allowed_in, rooms_for_event, sessions_for_event
 from events.selectors.staff import staff_on_duty
 from events.serializers.access import DecisionSerializer, VerifyAccessSerializer, decision_payload
 from events.serializers.programme import (
+    RoomDetailSerializer,
     RoomParticipantSerializer,
     RoomSerializer,
     SessionCancelSerializer,
@@ -23,6 +24,14 @@ from events.services import programme as services
 from events.services.access import verify_room_access
 from events.sql.access import door_for_scan
 from events.views.ateliers import ATELIER_ROLES, AtelierActionsMixin
+from makeplus.pagination import PageNumberPagination
+
+
+class ProgrammePagination(PageNumberPagination):
+    """An event's whole programme fits on page 1 (clients such as the mobile app read page 1 only)."""
+
+    page_size = 500
+    max_page_size = 500
 
 
 @extend_validation_errors(
@@ -63,12 +72,21 @@ class RoomViewSet(EventScoped, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.delete_room(room=instance, actor=self.request.user)
 
+    @extend_schema(responses={200: RoomDetailSerializer})
+    def retrieve(self, request, *args, **kwargs):
+        """The room with its sessions (time order) and live occupancy (`current_participants`)."""
+        room = self.get_object()
+        room.programme = self._programme(room)
+        return Response(RoomDetailSerializer(room, context=self.get_serializer_context()).data)
+
+    def _programme(self, room):
+        return sessions_for_event(room.event, viewer=self.request.user).filter(room=room).order_by("start_time", "pk")
+
     @extend_schema(responses={200: SessionSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"])
     def sessions(self, request, pk=None):
         room = self.get_object()
-        sessions = sessions_for_event(room.event, viewer=request.user).filter(room=room).order_by("start_time")
-        return self.paginated(sessions, SessionSerializer)
+        return self.paginated(self._programme(room), SessionSerializer)
 
     @extend_schema(responses={200: RoomParticipantSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"])
@@ -118,7 +136,8 @@ class RoomViewSet(EventScoped, viewsets.ModelViewSet):
 @extend_validation_errors(["invalid_choice"], field_name="status", actions=["registrations"], methods=["get"])
 class SessionViewSet(EventScoped, AtelierActionsMixin, viewsets.ModelViewSet):
     """The programme of the current event: conferences and ateliers. Members read;
-    organisateurs write and move sessions through scheduled → live → completed (or cancelled)."""
+    organisateurs write and move sessions through scheduled → live → completed (or cancelled).
+    The list comes in pages of 500 (`page_size` up to 500): a whole programme on page 1."""
 
     queryset = Session.objects.none()
     serializer_class = SessionSerializer
@@ -127,12 +146,15 @@ class SessionViewSet(EventScoped, AtelierActionsMixin, viewsets.ModelViewSet):
         **ATELIER_ROLES,
         "mark_live": MODERATE,
         "mark_completed": MODERATE,
+        "mark_scheduled": MODERATE,
+        "cancel": MODERATE,  # organisateurs cancel; on-duty gestionnaires: back to scheduled (see cancel)
     }
     filterset_class = SessionFilter
     search_fields = ["title", "speaker_name", "theme"]
     ordering_fields = ["start_time", "title", "end_time"]
     ordering = ["start_time", "title"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    pagination_class = ProgrammePagination
 
     def scoped_queryset(self, assignment):
         return sessions_for_event(assignment.event, viewer=self.request.user)
@@ -166,9 +188,22 @@ class SessionViewSet(EventScoped, AtelierActionsMixin, viewsets.ModelViewSet):
         """Organisateurs, and the gestionnaire on duty at the session's room."""
         return self._transition(Session.Status.COMPLETED)
 
+    @extend_schema(request=None, responses={200: SessionSerializer})
+    @action(detail=True, methods=["post"])
+    def mark_scheduled(self, request, pk=None):
+        """Back to scheduled ("not started yet"), from live only: undoes a session marked live by
+        mistake. Organisateurs, and the gestionnaire on duty at the session's room."""
+        return self._transition(Session.Status.SCHEDULED)
+
     @extend_schema(request=SessionCancelSerializer, responses={200: SessionSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        """Organisateurs: cancel the session (`{reason}` optional), from scheduled or live.
+        A gestionnaire on duty at the session's room (the mobile app's "Pas encore" button posts
+        here without a body) gets `mark_scheduled/` instead: a live session goes back to scheduled;
+        it never cancels a session."""
+        if self.assignment.role != Role.ORGANISATEUR:
+            return self.mark_scheduled(request, pk=pk)
         serializer = SessionCancelSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._transition(Session.Status.CANCELLED, reason=serializer.validated_data["reason"])

@@ -3,8 +3,10 @@
 One row per operation of the OpenAPI schema (test_isolation_matrix.py fails while an operation
 has no row, or a row names an operation that no longer exists). Each row says:
 
-- ``kind``: the object whose id fills ``{id}`` (isolation_world.KINDS), or ``None`` when the
-  path names no object (collections, the caller's own things, auth);
+- ``kind``: the object whose id fills the path's parameter (``{id}``, or ``{event_id}`` for an
+  event; isolation_world.KINDS), or ``None`` when the path names no object (collections, the
+  caller's own things, auth, signed file links: ``path_args`` then fills parameters such as
+  ``{token}``, from the cell's side);
 - ``a``: the status each caller gets on event A's object (the callers are the five roles of
   event A, tokens selecting A, and an anonymous client);
 - ``b``: the status on event B's object. For a row with an object this is never a 2xx: 404 for
@@ -18,7 +20,8 @@ has no row, or a row names an operation that no longer exists). Each row says:
   again that nothing of B appears;
 - ``x`` (some rows): A's object with B's ids in the body (cross-reference), e.g. A's session
   moved to B's room; ``check_b``/``check_x``: what a 2xx answer must say besides leaking nothing
-  (called with the JSON body, or the text of any other body).
+  (called with the JSON body, or the text of any other body); ``format``: ``multipart`` for an
+  upload (isolation_requests.Upload: its text counts as sent).
 
 In every cell, A or B, the response may contain nothing of event B (isolation_world.find_b_leaks).
 
@@ -27,7 +30,8 @@ The world the statuses are about (isolation_world.build_side): the gestionnaire 
 on duty now at the side's room (``room``), where the conference ``session`` runs; the paid ``atelier``
 is in another room; the participant holds a badge, an unpaid place in the atelier and asked ``question``;
 the exposant holds a badge and its profile ``exposant`` with a plan and a lead ``exposant-scan``;
-``annonce`` is by the organisateur; ``participant`` and ``user-assignment`` are a visitor's badge and role.
+``annonce`` is by the organisateur; ``participant`` and ``user-assignment`` are a visitor's badge and role;
+``eposter`` (a PDF) is by the organisateur; ``job`` is the organisateur's finished badge-PDF job with its file.
 """
 
 from collections.abc import Callable
@@ -78,6 +82,8 @@ class Op:
     x: dict | None = None
     check_b: Callable[[dict], bool] | None = None
     check_x: Callable[[dict], bool] | None = None
+    path_args: Callable[[Call], dict] | None = None  # parameters of a path without an object ({token})
+    format: str = "json"  # "multipart" for an upload
 
     @property
     def key(self) -> tuple[str, str]:
@@ -101,6 +107,7 @@ TABLE: list[Op] = [
     ),
     Op("POST", "/api/auth/login/", None, a=ALL(200, anon=200), b=ALL(401, anon=401), body=req.login),
     Op("POST", "/api/auth/logout/", None, a=ALL(204), b=ALL(400), body=req.logout),
+    Op("GET", "/api/auth/me/export/", None, a=ALL(200), b=ALL(200)),
     Op("GET", "/api/auth/my-events/", None, a=ALL(200), b=ALL(200)),
     Op("GET", "/api/auth/profile/", None, a=ALL(200), b=ALL(200)),
     Op("PATCH", "/api/auth/profile/", None, a=ALL(200), b=ALL(400), body=req.profile),
@@ -413,12 +420,13 @@ TABLE: list[Op] = [
         x=ORGANISER(400),
     ),
     Op("DELETE", "/api/sessions/{id}/", "session", a=ORGANISER(204), b=ORGANISER(404)),
+    # A gestionnaire on duty gets mark_scheduled/ (the app's "Pas encore"): the conference is not live (409).
     Op(
         "POST",
         "/api/sessions/{id}/cancel/",
         "session",
-        a=ORGANISER(200),
-        b=ORGANISER(404),
+        a=S(200, 409, 403, 403, 403),
+        b=MODERATORS(404),
         body=lambda c: {"reason": "Intervenant absent"},
     ),
     Op("POST", "/api/sessions/{id}/mark_completed/", "session", a=MODERATORS(200), b=MODERATORS(404)),
@@ -448,12 +456,13 @@ TABLE: list[Op] = [
     Op("POST", "/api/sessions/{id}/unregister/", "atelier", a=S(403, 403, 403, 409, 200), b=ALL(404)),
     # user-assignments/: roles in the current event. Creating takes any existing account's email
     # (the product's way to add people): B's members are not used there, B = the same request.
+    # Gestionnaires and controllers list their own row only (the app finds its room there).
     Op(
         "GET",
         "/api/user-assignments/",
         None,
-        a=ORGANISER(200),
-        b=ORGANISER(200),
+        a=STAFF(200),
+        b=STAFF(200),
         query=lambda c: {"search": c.ref.visitor.email},
         check_b=req.empty_page,
     ),
@@ -494,18 +503,191 @@ TABLE: list[Op] = [
         body=lambda c: {"title": "Nouvelle annonce", "content": "Le déjeuner est servi."},
     ),
     Op("GET", "/api/annonces/{id}/", "annonce", a=ALL(200), b=ALL(404)),
+    # Room managers write annonces too (to the staff only), their own: 403 not_owner on the organisateur's.
     Op(
         "PATCH",
         "/api/annonces/{id}/",
         "annonce",
         a=ORGANISER(200),
-        b=ORGANISER(404),
+        b=MODERATORS(404),
         body=lambda c: {"title": "Titre modifié"},
     ),
-    Op("DELETE", "/api/annonces/{id}/", "annonce", a=ORGANISER(204), b=ORGANISER(404)),
+    Op("DELETE", "/api/annonces/{id}/", "annonce", a=ORGANISER(204), b=MODERATORS(404)),
     Op("POST", "/api/annonces/{id}/read/", "annonce", a=ALL(200), b=ALL(404)),
     Op("POST", "/api/annonces/read_all/", None, a=ALL(200), b=ALL(200)),
     Op("GET", "/api/annonces/unread_count/", None, a=ALL(200), b=ALL(200)),
+    # --- rows added by "isolation" (issues 18 and 19) ----------------------------------------------
+    # The mobile app's account routes (mobile/auth.py): the caller itself, nothing of B to name but
+    # B's organisateur at login (a wrong password, as in /api/auth/login/).
+    Op("POST", "/api/auth/token/", None, a=ALL(200, anon=200), b=ALL(401, anon=401), body=req.login),
+    Op("GET", "/api/auth/me/", None, a=ALL(200), b=ALL(200)),
+    Op("PATCH", "/api/auth/me/", None, a=ALL(200), b=ALL(200), body=lambda c: {"first_name": "Nouveau"}),
+    # The only organisateur of a running event cannot leave it (last_organisateur).
+    Op(
+        "DELETE",
+        "/api/auth/me/",
+        None,
+        a=S(400, 204, 204, 204, 204),
+        b=S(400, 204, 204, 204, 204),
+        body=lambda c: {"password": PASSWORD},
+    ),
+    # Codes by email (accounts/views_codes.py): public, the same answer whether the address has an
+    # account; B = B's organisateur's address. A code opens only the address it was sent to.
+    Op("POST", "/api/auth/signup/request/", None, a=ALL(200, anon=200), b=ALL(200, anon=200), body=req.signup_request),
+    Op("POST", "/api/auth/signup/resend/", None, a=ALL(200, anon=200), b=ALL(200, anon=200), body=req.signup_request),
+    Op("POST", "/api/auth/signup/verify/", None, a=ALL(200, anon=200), b=ALL(400, anon=400), body=req.signup_verify),
+    Op("POST", "/api/auth/password-reset/", None, a=ALL(200, anon=200), b=ALL(200, anon=200), body=req.reset_link),
+    Op(
+        "POST",
+        "/api/auth/password-reset/request/",
+        None,
+        a=ALL(200, anon=200),
+        b=ALL(200, anon=200),
+        body=req.reset_request,
+    ),
+    Op(
+        "POST",
+        "/api/auth/password-reset/resend/",
+        None,
+        a=ALL(200, anon=200),
+        b=ALL(200, anon=200),
+        body=req.reset_request,
+    ),
+    Op(
+        "POST",
+        "/api/auth/password-reset/verify/",
+        None,
+        a=ALL(200, anon=200),
+        b=ALL(400, anon=400),
+        body=req.reset_verify,
+    ),
+    Op(
+        "POST",
+        "/api/auth/invitation/accept/",
+        None,
+        a=ALL(200, anon=200),
+        b=ALL(400, anon=400),
+        body=req.invitation_accept,
+    ),
+    # B's visitor is not a member of A: 404, like any other event's object.
+    Op(
+        "POST",
+        "/api/auth/invitation/resend/",
+        None,
+        a=ORGANISER(200),
+        b=ORGANISER(404),
+        body=req.invitation_resend,
+    ),
+    # Signed file links: the token is the right (no authentication); B = a forged link to B's file.
+    Op(
+        "GET",
+        "/api/files/{token}/",
+        None,
+        a=ALL(200, anon=200),
+        b=ALL(404, anon=404),
+        path_args=req.file_token,
+    ),
+    # e-posters (events/views/eposters.py): members read, organisateurs write.
+    Op(
+        "GET",
+        "/api/eposters/",
+        None,
+        a=ALL(200),
+        b=ALL(200),
+        query=lambda c: {"search": c.ref.eposter.title},
+        check_b=req.empty_page,
+    ),
+    Op("POST", "/api/eposters/", None, a=ORGANISER(201), b=ORGANISER(201), body=req.new_eposter, format="multipart"),
+    Op("GET", "/api/eposters/{id}/", "eposter", a=ALL(200), b=ALL(404)),
+    Op(
+        "PATCH",
+        "/api/eposters/{id}/",
+        "eposter",
+        a=ORGANISER(200),
+        b=ORGANISER(404),
+        body=lambda c: {"title": "Titre modifié"},
+    ),
+    Op("DELETE", "/api/eposters/{id}/", "eposter", a=ORGANISER(204), b=ORGANISER(404)),
+    # The app's gallery (mobile/eposters.py): members of the event in the path (A's is not public).
+    Op("GET", "/api/eposter/{event_id}/gallery/", "event", a=ALL(200), b=ALL(404)),
+    # Jobs (makeplus/views_jobs.py): organisateurs of the job's event.
+    Op("GET", "/api/jobs/", None, a=ORGANISER(200), b=ORGANISER(200)),
+    Op("GET", "/api/jobs/{id}/", "job", a=ORGANISER(200), b=ORGANISER(404)),
+    Op("GET", "/api/jobs/{id}/download/", "job", a=ORGANISER(200), b=ORGANISER(404)),
+    # Badge delivery and import (organisateurs): whole-event jobs name nothing of B.
+    Op("POST", "/api/participants/send-badges/", None, a=ORGANISER(202), b=ORGANISER(202)),
+    Op("POST", "/api/participants/badges-pdf/", None, a=ORGANISER(202), b=ORGANISER(202)),
+    Op("POST", "/api/participants/{id}/send-badge/", "participant", a=ORGANISER(200), b=ORGANISER(404)),
+    # A dry run; B's room and atelier are unknown names in A: row errors, nothing written.
+    Op(
+        "POST",
+        "/api/participants/import/",
+        None,
+        a=ORGANISER(200),
+        b=ORGANISER(200),
+        body=req.participant_list,
+        format="multipart",
+        check_b=req.import_refused,
+    ),
+    # The mobile app's event day (mobile/event_day.py). The scan always answers 200: B's badge is refused.
+    Op(
+        "POST",
+        "/api/participants/scan/",
+        None,
+        a=STAFF(200),
+        b=STAFF(200),
+        body=req.app_scan,
+        check_b=req.app_scan_refused,
+    ),
+    Op("GET", "/api/my-room/statistics/", None, a=STAFF(200), b=STAFF(200)),
+    Op("POST", "/api/sessions/swap-times/", None, a=MODERATORS(200), b=MODERATORS(404), body=req.swap_times),
+    Op("POST", "/api/sessions/{id}/start/", "session", a=MODERATORS(200), b=MODERATORS(404)),
+    Op("POST", "/api/sessions/{id}/end/", "session", a=MODERATORS(200), b=MODERATORS(404)),
+    Op(
+        "POST",
+        "/api/sessions/{id}/mark_scheduled/",
+        "session",
+        a=MODERATORS(200),
+        b=MODERATORS(404),
+        body=req.session_live,
+    ),
+    # B's session is an unknown choice (400), as in /api/sessions/?room=.
+    Op(
+        "GET",
+        "/api/session-questions/",
+        None,
+        a=ALL(200),
+        b=ALL(400),
+        query=lambda c: {"session": str(c.ref.session.pk)},
+    ),
+    Op(
+        "POST",
+        "/api/session-questions/",
+        None,
+        a=S(403, 403, 403, 201, 201),
+        b=ALL(400),
+        body=lambda c: {"session": str(c.ref.session.pk), "question_text": "Les slides seront-elles partagées ?"},
+    ),
+    Op("POST", "/api/session-questions/{id}/answer/", "question", a=MODERATORS(200), b=MODERATORS(404)),
+    # The mobile app's exposant screens (mobile/exposants.py): the caller's own stand.
+    Op(
+        "POST",
+        "/api/exposant-scans/scan_participant/",
+        None,
+        a=EXPOSANT(201),
+        b=EXPOSANT(400),
+        body=req.app_scan,
+    ),
+    Op(
+        "GET",
+        "/api/exposant-scans/my_scans/",
+        None,
+        a=EXPOSANT(200),
+        b=EXPOSANT(400),  # event_id naming B: wrong_event
+        query=lambda c: {"event_id": str(c.ref.event.pk)},
+    ),
+    Op("GET", "/api/exposant-scans/export_excel/", None, a=EXPOSANT(200), b=EXPOSANT(200)),
+    # --- end rows added by "isolation" -------------------------------------------------------------
 ]
 
 # Routes of the URL configuration that are not API operations of the schema, and why.
@@ -516,4 +698,12 @@ NON_SCHEMA_ROUTES = {
     "/api/docs/": "Swagger UI page (reads /api/schema/)",
     "/api/redoc/": "ReDoc page (reads /api/schema/)",
     "/api/.*": "catch-all: unknown API routes answer 404 in the error format",
+    "/api/participants/": "mobile/exposants.py participants_collection (a plain function view before the "
+    "router): GET/POST go to ParticipantViewSet (rows GET/POST /api/participants/); GET ?user_id= is the "
+    "exposant's badge look-up (VisitorLookupView, refused for another event's badge: exposants.services."
+    "visitor_for_badge), tested in mobile/tests",
+    "/account/password-reset/": "web page (HTML form) asking for a reset link: no event data; accounts/tests",
+    "/account/reset/{uidb64}/{token}/": "web page of the emailed reset link (Django's token): accounts/tests",
+    "/account/password-done/": "web page: the password was saved",
+    "/account/invitation/{token}/": "web page of the emailed invitation link (signed token): accounts/tests",
 }

@@ -26,7 +26,7 @@ from django.utils import timezone
 from accounts.services import issue_tokens
 from accounts.tests.factories import UserFactory
 from annonces.tests.factories import AnnonceFactory
-from events.models import Role, RoomAccess, Session, SessionAccess
+from events.models import EPoster, Role, RoomAccess, Session, SessionAccess
 from events.tests.factories import AssignmentFactory, EventFactory
 from events.tests.factories_participants import ParticipantFactory
 from events.tests.factories_programme import RoomFactory, SessionFactory
@@ -34,6 +34,7 @@ from events.tests.factories_questions import SessionQuestionFactory
 from events.tests.factories_staff import RoomAssignmentFactory
 from events.tests.pdfs import pdf_upload
 from exposants.tests.factories import ExposantFactory, ExposantScanFactory
+from makeplus.models import Job
 
 MARKER = "ZZ-EVENT-B"
 PASSWORD = "makeplus2025"
@@ -60,6 +61,7 @@ B_PK_BASES = {
     "question": 9_600_001,
     "room_access": 9_700_001,
     "room_assignment": 9_800_001,
+    "eposter": 9_900_001,
 }
 
 
@@ -95,6 +97,8 @@ class Side:
     shifts: dict  # role -> RoomAssignment (gestionnaire, controller) at ``room``
     b_pks: set = field(default_factory=set)
     outsider: object = None  # event A only: an account with no role anywhere
+    eposter: object = None  # an e-poster (PDF) uploaded by the organisateur
+    job: object = None  # a finished badge-PDF job of the organisateur, with its result file
 
     def user(self, role):
         return self.members[role].user
@@ -114,6 +118,8 @@ class Side:
             "room-access": self.room_access.pk,
             "room-assignment": self.shifts[Role.CONTROLLEUR_DES_BADGES].pk,
             "user-assignment": self.visitor_assignment.pk,
+            "eposter": self.eposter.pk,
+            "job": self.job.pk,
         }[kind]
 
 
@@ -131,6 +137,8 @@ KINDS = (
     "room-access",
     "room-assignment",
     "user-assignment",
+    "eposter",
+    "job",
 )
 
 
@@ -253,6 +261,29 @@ def build_side(label: str, *, other_tenant: bool) -> Side:
         verified_by=members[Role.CONTROLLEUR_DES_BADGES].user,
         scanned_at=timezone.now() - timedelta(minutes=30),
     )
+    eposter = EPoster.objects.create(
+        id=pk("eposter"),
+        event=event,
+        title=f"{tag}Poster {label}",
+        authors=f"{tag}Auteurs {label}",
+        theme="Cardiologie",
+        contribution_number="P-001",
+        file=pdf_upload("poster.pdf"),
+        uploaded_by=members[Role.ORGANISATEUR].user,
+    )
+    now = timezone.now()
+    job = Job.objects.create(
+        kind="badges_pdf",
+        event=event,
+        created_by=members[Role.ORGANISATEUR].user,
+        status=Job.Status.DONE,
+        progress=3,
+        total=3,
+        result={"count": 3, "filename": f"badges-{slug}.pdf"},
+        result_file=pdf_upload("badges.pdf"),
+        started_at=now - timedelta(minutes=2),
+        finished_at=now - timedelta(minutes=1),
+    )
     return Side(
         label=label,
         event=event,
@@ -274,6 +305,8 @@ def build_side(label: str, *, other_tenant: bool) -> Side:
         shifts=shifts,
         b_pks=b_pks,
         outsider=None if other_tenant else UserFactory(email="sans.evenement@makeplus.test", first_name="Sans"),
+        eposter=eposter,
+        job=job,
     )
 
 
@@ -304,6 +337,8 @@ def fingerprint(side: Side) -> Fingerprint:
     for badge in [side.visitor_badge, *side.badges.values()]:
         strings |= {badge.badge_id, badge.qr_code_data}
     strings |= {x.hex for x in (side.event.pk, side.room.pk, side.session.pk, side.atelier.pk)}
+    strings |= {side.eposter.title, side.eposter.authors, str(side.job.pk), side.job.pk.hex}
+    strings |= {side.job.result["filename"]}
     return Fingerprint(
         strings={s.lower() for s in strings if s},
         ints=set(side.b_pks),

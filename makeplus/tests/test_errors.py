@@ -22,9 +22,16 @@ from accounts.tests.factories import UserFactory
 from conftest import error_codes
 from events.models import Role
 from events.tests.factories import AssignmentFactory
-from makeplus.errors import CODES_BY_STATUS, STATUS_OF, AppError
+from makeplus.errors import CODES_BY_STATUS, STATUS_OF, SUMMARY_KEYS, AppError
 
 REGISTRY = sorted(STATUS_OF.items())
+
+
+def _refused(code: str, status: int) -> dict:
+    """The body of a refusal whose text is "Refused.", repeated at the top for clients that read one string."""
+    kind = "server_error" if status >= 500 else "client_error"
+    errors = [{"code": code, "detail": "Refused.", "attr": None}]
+    return {"type": kind, "errors": errors, **dict.fromkeys(SUMMARY_KEYS, "Refused.")}
 
 
 def _answer(exc: Exception) -> tuple[int, dict]:
@@ -52,7 +59,7 @@ def test_no_code_is_listed_twice():
 def test_an_app_error_answers_with_the_status_of_its_code(code, status):
     answer = _answer(AppError("Refused.", code))
 
-    assert answer == (status, {"type": "client_error", "errors": [{"code": code, "detail": "Refused.", "attr": None}]})
+    assert answer == (status, _refused(code, status))
 
 
 @pytest.mark.parametrize(("code", "status"), REGISTRY)
@@ -60,7 +67,7 @@ def test_an_app_error_answers_with_the_status_of_its_code(code, status):
 def test_a_drf_error_carrying_a_registered_code_answers_with_its_status(drf_error, code, status):
     answer = _answer(drf_error("Refused.", code=code))
 
-    assert answer == (status, {"type": "client_error", "errors": [{"code": code, "detail": "Refused.", "attr": None}]})
+    assert answer == (status, _refused(code, status))
 
 
 @pytest.mark.parametrize("in_event", [False, True], ids=["token_without_event", "token_with_event"])

@@ -28,6 +28,7 @@ from conftest import error_codes
 from events.models import Role, Room
 from events.tests.pdfs import pdf_bytes, pdf_upload
 from makeplus.error_handling import handler500
+from makeplus.errors import SUMMARY_KEYS
 from makeplus.uploads import GeneratedName
 
 pytestmark = pytest.mark.django_db
@@ -246,6 +247,7 @@ def test_production_node_sends_hsts_and_redirects_plain_http(tmp_path):
         {
             "type": "client_error",
             "errors": [{"code": "not_found", "detail": "Aucun point d’accès à cette adresse.", "attr": None}],
+            **dict.fromkeys(SUMMARY_KEYS, "Aucun point d’accès à cette adresse."),
         },
     ]
     assert answers["plain"] == [301, "https://testserver/api/nowhere/"]
@@ -295,6 +297,7 @@ def test_handler500_answers_the_error_format_without_details(settings):
     assert json.loads(response.content) == {
         "type": "server_error",
         "errors": [{"code": "error", "detail": "Erreur du serveur.", "attr": None}],
+        **dict.fromkeys(SUMMARY_KEYS, "Erreur du serveur."),
     }
 
 
@@ -316,10 +319,13 @@ def test_a_real_database_failure_with_debug_off_leaks_nothing(tmp_path):
     )
 
     status, content_type, body = answers["api"]
-    assert (status, content_type) == (500, "application/json")
+    # The API answers a retryable 503 (makeplus/error_handling.py: _database_error), the admin a plain 500.
+    unavailable = "La base de données est indisponible : réessayez dans un instant."
+    assert (status, content_type) == (503, "application/json")
     assert json.loads(body) == {
         "type": "server_error",
-        "errors": [{"code": "error", "detail": "Server Error (500)", "attr": None}],
+        "errors": [{"code": "database_unavailable", "detail": unavailable, "attr": None}],
+        **dict.fromkeys(SUMMARY_KEYS, unavailable),
     }
     _assert_no_leak(body)
     assert answers["admin"][0] == 500
@@ -339,6 +345,7 @@ def test_body_over_the_memory_limit_is_413_not_500(api_client):
     assert response.json() == {
         "type": "client_error",
         "errors": [{"code": "request_too_large", "detail": "La requête est trop volumineuse.", "attr": None}],
+        **dict.fromkeys(SUMMARY_KEYS, "La requête est trop volumineuse."),
     }
 
 

@@ -34,6 +34,7 @@ from makeplus.tests.isolation_world import (
 )
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")  # a path parameter of the schema: {id}, {event_id}, {token}
 CELLS_CHECKED: list[tuple] = []
 
 
@@ -124,7 +125,11 @@ def test_every_routed_view_is_in_the_schema_or_declared():
 def test_row_is_well_formed(op: Op):
     assert op.method in {m.upper() for m in HTTP_METHODS}
     assert set(op.a) == set(op.b) == set(CALLERS)
-    assert ("{id}" in op.path) == (op.kind is not None), "a path with {id} names the kind of its object"
+    names = PLACEHOLDER.findall(op.path)
+    if op.kind is not None:
+        assert len(names) == 1, "a path with an object has one parameter, its id ({id}, {event_id}...)"
+    else:
+        assert bool(names) == (op.path_args is not None), "a path without an object fills its parameters"
     if op.kind is not None:
         assert op.kind in KINDS
         never_2xx = {caller: code for caller, code in op.b.items() if 200 <= code < 300}
@@ -169,16 +174,19 @@ def _send(op: Op, call: Call) -> tuple[int, bytes, dict, str]:
     client = APIClient()
     if call.me is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {call.me.access}")
-    path = op.path.replace("{id}", str(call.obj.obj(op.kind))) if op.kind else op.path
+    if op.kind:
+        path = PLACEHOLDER.sub(str(call.obj.obj(op.kind)), op.path)
+    else:
+        path = op.path.format(**op.path_args(call)) if op.path_args else op.path
     query = op.query(call) if op.query else {}
     url = f"{path}?{urlencode(query)}" if query else path
     body = op.body(call) if op.body else None
-    response = getattr(client, op.method.lower())(url, body, format="json")
+    response = getattr(client, op.method.lower())(url, body, format=op.format)
     # Reading a streamed file to its end closes it (the test client's wrapper); never close() here:
     # that would fire request_finished and close the database connection inside the transaction.
     content = b"".join(response.streaming_content) if response.streaming else response.content
     headers = {name: value for name, value in response.items() if name.lower() != "authorization"}
-    return response.status_code, content, headers, url + json.dumps(body, default=str)
+    return response.status_code, content, headers, url + json.dumps(body, default=str, ensure_ascii=False)
 
 
 def run_cell(op: Op, world: World, caller: str, obj: str) -> list[str]:
