@@ -11,7 +11,8 @@ def eposters_for_event(event: Event | None, *, q: str | None = None) -> QuerySet
     """The event's posters in catalogue order (contribution number, title); ``q`` searches the
     title, authors, co-authors, theme and contribution number (every word must match)."""
     posters = EPoster.objects.filter(event=event)
-    for word in (q or "").split()[:10]:
+    # NUL characters dropped, as DRF's SearchFilter does: PostgreSQL cannot compare text holding them.
+    for word in (q or "").replace("\x00", "").split()[:10]:
         match = Q()
         for field in SEARCH_FIELDS:
             match |= Q(**{f"{field}__icontains": word})

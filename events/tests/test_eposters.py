@@ -270,6 +270,7 @@ def test_search_with_q_or_search(organisateur, event_a, media_root):
     assert titles("search=benali") == ["Imagerie cardiaque"]
     assert titles("q=") == ["Imagerie cardiaque", "Diabète de type 2"]
     assert titles("q=nothing") == []
+    assert titles("q=car%00dio") == ["Imagerie cardiaque"]  # a NUL is dropped (PostgreSQL cannot compare it)
 
 
 def test_list_query_count_does_not_grow(organisateur, event_a, media_root):
