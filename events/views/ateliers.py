@@ -166,7 +166,10 @@ class AtelierActionsMixin:
         if wanted is not None and wanted not in SessionAccess.Status.values:
             raise serializers.ValidationError({"status": _("Unknown status.")}, code="invalid_choice")
         accesses = atelier_selectors.registrations_for_session(
-            session, status=wanted, search=request.query_params.get("search", "").strip()
+            # NUL characters dropped, as DRF's SearchFilter does: PostgreSQL cannot compare text holding them.
+            session,
+            status=wanted,
+            search=request.query_params.get("search", "").replace("\x00", "").strip(),
         )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(accesses, request, view=self)
