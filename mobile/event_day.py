@@ -46,7 +46,7 @@ from events.scoping import EventRelatedField, EventScoped
 from events.selectors.access import duty_room_id, scans_by_status, scans_by_verifier
 from events.selectors.programme import paid_places, paid_totals, sessions_for_event
 from events.selectors.questions import questions_for_event, questions_for_session
-from events.serializers.access import ScanRoomSerializer, ScanSessionSerializer, decision_payload
+from events.serializers.access import AccessRoomSerializer, ScanRoomSerializer, ScanSessionSerializer, decision_payload
 from events.serializers.programme import SessionSerializer
 from events.services.access import check_badge, verify_room_access
 from events.services.programme import change_session_status, swap_session_times
@@ -111,17 +111,12 @@ class AppScanAnswerSerializer(serializers.Serializer):
     checked_in_now = serializers.BooleanField()
 
 
-class AppRecentScanRoomSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
-
-
 class AppRecentScanSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     participant = AppScanHolderSerializer()
     status = serializers.ChoiceField(choices=["success", "not_registered", "error"])
     reason = serializers.ChoiceField(choices=RoomAccess.Reason.choices, allow_null=True)
-    room = AppRecentScanRoomSerializer()
+    room = AccessRoomSerializer()
     scanned_at = serializers.DateTimeField()
     error_message = serializers.CharField(allow_null=True)
     total_paid_items = serializers.IntegerField()
