@@ -17,4 +17,4 @@ RUN DEBUG=0 SECRET_KEY=build-only-not-used-at-runtime python manage.py collectst
 USER makeplus
 
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn makeplus.wsgi:application --bind 0.0.0.0:8000 --workers ${GUNICORN_WORKERS:-3} --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn -c makeplus/gunicorn.conf.py makeplus.wsgi:application"]

@@ -105,6 +105,10 @@ def _set_password(row: AccountCode, password: str) -> User:
         # A password was set meanwhile (sign-up, reset): the invitation is spent.
         raise AppError(_("The code is incorrect or no longer valid."), "invalid_code")
     codes.set_password_hash(user=user, password_hash=make_password(password))
+    if row.event_id is not None:
+        from events.services.membership import accept_event  # events builds on accounts
+
+        accept_event(user=user, event_id=row.event_id)  # using the invitation accepts its event
     return user
 
 

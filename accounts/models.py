@@ -51,7 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     share_contact_with_exposants = models.BooleanField(
         _("share contact with exposants"),
-        default=True,
+        default=False,  # opt-in (SPEC §11): asked in the profile and on the invitation page
         help_text=_("Exposants who scan this user's badge see its email and phone."),
     )
     language = models.CharField(
@@ -59,7 +59,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=8,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text=_("Language of the emails sent to this user; empty: the event's language, else French."),
+        help_text=_(
+            "Language of the back office (its language switch sets it) and of the emails sent to this user; empty: "
+            "the event's language, else French."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff status"), default=False)

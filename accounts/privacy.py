@@ -173,6 +173,8 @@ def _badges(user) -> list[dict]:
             "badge_id": badge.badge_id,
             "badge_version": badge.badge_version,
             "created_at": _when(badge.created_at),
+            # What the event holds about them: typed or imported, their profile's once accepted.
+            "registration": {"first_name": badge.first_name, "last_name": badge.last_name, "phone": badge.phone},
             "access_all_rooms": badge.access_all_rooms,
             "allowed_rooms": [_room(room) for room in sorted(badge.export_rooms, key=lambda r: (r.name, str(r.pk)))],
             "presence": {
@@ -309,7 +311,7 @@ def _stands(user) -> list[dict]:
             # The leads this exposant captured; each visitor as the exposant sees it (contact with consent).
             "leads": [
                 {
-                    "visitor": visitor_contact(scan.participant.user),
+                    "visitor": visitor_contact(scan.participant),
                     "scanned_at": _when(scan.scanned_at),
                     "notes": scan.notes,
                     "rating": scan.rating,
@@ -480,6 +482,9 @@ def delete_account(*, user, password) -> None:
         Exposant.objects.filter(user=user, contact_phone=old_phone).update(contact_phone="")
     if old_name:  # a stand named after its person (exposants.services: the default company name)
         Exposant.objects.filter(user=user, company_name=old_name).update(company_name="")
+
+    # Their badges' registration data (what events typed or imported about them) goes with the account.
+    Participant.objects.filter(user=user).update(first_name="", last_name="", phone="", updated_at=timezone.now())
 
     # Their questions stay, anonymous; polling clients see the change (updated_at).
     SessionQuestion.objects.filter(asked_by=user, is_anonymous=False).update(

@@ -40,9 +40,10 @@ class UserSerializer(serializers.ModelSerializer):
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
-    first_name = serializers.CharField(max_length=150, required=False, default="")
-    last_name = serializers.CharField(max_length=150, required=False, default="")
-    phone = serializers.CharField(max_length=30, required=False, default="")
+    # Empty allowed: the documented default "" must be a valid value (issue 21: a client sending defaults failed).
+    first_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, default="", allow_blank=True)
+    phone = serializers.CharField(max_length=30, required=False, default="", allow_blank=True)
 
     def validate_email(self, value):
         value = normalize_email(value)
@@ -79,6 +80,12 @@ class EventSummarySerializer(serializers.Serializer):
     end_date = serializers.DateTimeField()
     location = serializers.CharField()
     logo_url = serializers.CharField()
+    accepted = serializers.BooleanField(
+        help_text=_(
+            "False for an event someone else put you in that you have not opened yet: selecting it accepts "
+            "it (the event then sees your profile), POST my-events/{id}/leave/ leaves it."
+        )
+    )
 
 
 class AuthResponseSerializer(TokensSerializer):

@@ -19,6 +19,7 @@ from accounts.models import LoginSession, User, normalize_email
 from accounts.tokens import selection_token
 from events.authentication import EVENT_CLAIM, ROLE_CLAIM, SESSION_CLAIM
 from events.selectors import active_assignment, event_summaries_for_user, event_summary, events_for_user
+from events.services.membership import accept_event, profile_changed
 from makeplus.errors import AppError
 
 
@@ -70,7 +71,8 @@ def app_login(*, user: User) -> dict:
     accepts, and no tokens. ``events`` are Event rows annotated with the user's role (``my_role``)."""
     session = open_login_session(user=user)
     events = list(events_for_user(user).order_by("start_date", "name"))
-    if len(events) > 1:
+    # An event someone else put the user in is opened only by the user's choice (selecting accepts it).
+    if len(events) > 1 or (events and events[0].my_accepted_at is None):
         return {
             "events": events,
             "event": None,
@@ -91,9 +93,15 @@ def login_session(*, user: User) -> dict:
     """Tokens plus the user's events. One active event is selected at once; with several,
     the client must call select-event (the tokens carry no event until then)."""
     events = event_summaries_for_user(user)
-    current = events[0] if len(events) == 1 else None
+    # An event someone else put the user in is opened only by the user's choice (selecting accepts it).
+    current = events[0] if len(events) == 1 and events[0]["accepted"] else None
     tokens = issue_tokens(user=user, event_id=current and current["id"], role=current and current["role"])
-    return {**tokens, "events": events, "current_event": current, "requires_event_selection": len(events) > 1}
+    return {
+        **tokens,
+        "events": events,
+        "current_event": current,
+        "requires_event_selection": bool(events) and not current,
+    }
 
 
 def select_event(*, user: User, event_id, session_id=None) -> dict:
@@ -103,6 +111,7 @@ def select_event(*, user: User, event_id, session_id=None) -> dict:
     if assignment is None:
         # Same answer for "no such event" and "not yours": existence is not revealed.
         raise AppError(_("Event not found among your events."), "event_not_found")
+    accept_event(user=user, event_id=assignment.event_id)  # selecting is accepting (SPEC "Privacy")
     tokens = issue_tokens(user=user, event_id=assignment.event_id, role=assignment.role, session_id=session_id)
     return {
         **tokens,
@@ -148,6 +157,20 @@ def refresh_tokens(*, refresh: str) -> dict:
     if assignment is None:
         return issue_tokens(user=user, session_id=session_id)
     return issue_tokens(user=user, event_id=assignment.event_id, role=assignment.role, session_id=session_id)
+
+
+def account_for_email(email: str, first_name: str = "", last_name: str = "") -> User:
+    """The account using this email, or a new one without a usable password (it gets an invitation).
+    An existing account keeps its own name; callers reveal nothing of it (SPEC "Privacy")."""
+    email = normalize_email(email)
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        return user
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email, password=None, first_name=first_name, last_name=last_name)
+    except IntegrityError:  # created meanwhile by another request
+        return User.objects.get(email=email)
 
 
 def register_user(*, email: str, password: str, first_name: str = "", last_name: str = "", phone: str = "") -> User:
@@ -232,6 +255,7 @@ def update_profile(*, user: User, current_password: str | None = None, **fields)
     try:
         with transaction.atomic():
             user.save()
+            profile_changed(user=user)  # the events it accepted show its profile
     except IntegrityError:
         raise AppError(_("An account with this email already exists."), "email_taken") from None
     return user

@@ -24,6 +24,7 @@ urlpatterns = [
     path("select-event/", AppSelectEventView.as_view(), name="auth-select-event"),
     path("switch-event/", views.SwitchEventView.as_view(), name="auth-switch-event"),
     path("my-events/", views.MyEventsView.as_view(), name="auth-my-events"),
+    path("my-events/<uuid:event_id>/leave/", views.LeaveEventView.as_view(), name="auth-leave-event"),
     path("profile/", views.ProfileView.as_view(), name="auth-profile"),
     path("change-password/", views.ChangePasswordView.as_view(), name="auth-change-password"),
     # --- accounts: codes and invitations (accounts/views_codes.py) ---

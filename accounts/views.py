@@ -3,7 +3,6 @@ from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import status
 from rest_framework.exceptions import ErrorDetail, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -25,9 +24,10 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.throttles import LoginEmailThrottle
-from events.permissions import EventNotSelected
 from events.selectors import event_summaries_for_user
-from makeplus.openapi import ErrorResponse401Serializer, ErrorResponse403Serializer
+from makeplus.errors import AppError
+from makeplus.openapi import ErrorResponse401Serializer
+from makeplus.parsers import FormParser, JSONParser, MultiPartParser  # our limits
 
 # Codes of the password validators (settings.AUTH_PASSWORD_VALIDATORS), for the API schema.
 PASSWORD_CODES = ["password_too_similar", "password_too_short", "password_too_common", "password_entirely_numeric"]
@@ -107,17 +107,8 @@ class SelectEventView(APIView):
 
 
 class SwitchEventView(SelectEventView):
-    """Like select-event, from tokens that already carry an event: no new login needed."""
-
-    @extend_schema(
-        request=SelectEventSerializer,
-        responses={200: SelectEventResponseSerializer, 403: ErrorResponse403Serializer},  # event_not_selected
-        tags=["auth"],
-    )
-    def post(self, request):
-        if not getattr(request, "token_event_id", None):
-            raise EventNotSelected(_("No event is selected yet: use select-event."))
-        return super().post(request)
+    """Like select-event, later, without a new login. Tokens without an event yet (several events at login)
+    are accepted too: select-event takes the same tokens, so refusing them here protected nothing (issue 21)."""
 
 
 class MyEventsView(APIView):
@@ -126,6 +117,30 @@ class MyEventsView(APIView):
     @extend_schema(responses={200: EventSummarySerializer(many=True)}, tags=["auth"])
     def get(self, request):
         return Response(EventSummarySerializer(event_summaries_for_user(request.user), many=True).data)
+
+
+class LeaveEventView(APIView):
+    """An event someone else put the caller in, or any event it no longer wants: its role there ends
+    and its badge is removed (SPEC "Privacy"). Refused for the last organisateur and for a badge with
+    paid atelier places."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        summary="Leave one of my events",
+        tags=["auth"],
+    )
+    def post(self, request, event_id):
+        from events.selectors import active_assignment
+        from events.services.membership import leave_event
+
+        assignment = active_assignment(user=request.user, event_id=event_id)
+        if assignment is None:
+            raise AppError(_("Event not found among your events."), "event_not_found")
+        leave_event(user=request.user, event=assignment.event)
+        return Response(status=204)
 
 
 # refresh is optional in the serializer (the mobile app sends no body) but required for tokens without a session.

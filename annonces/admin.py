@@ -66,7 +66,8 @@ class AnnonceAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.Model
 
     def get_readonly_fields(self, request, obj=None):
         # The event of an existing annonce stays.
-        return [*self.readonly_fields, "event"] if obj is not None else self.readonly_fields
+        fields = super().get_readonly_fields(request, obj)  # people by name (admin_scoping.PeopleByName)
+        return [*fields, "event"] if obj is not None else fields
 
     def _is_author(self, request, obj) -> bool:
         return obj is None or request.user.is_superuser or obj.created_by_id == request.user.pk

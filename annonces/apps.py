@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AnnoncesConfig(AppConfig):
     name = "annonces"
-    verbose_name = "Annonces"
+    verbose_name = _("Annonces")

@@ -28,7 +28,9 @@ class Annonce(models.Model):
         EXPIRED = "expired", _("Expired")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="annonces")
+    event = models.ForeignKey(
+        "events.Event", on_delete=models.CASCADE, related_name="annonces", verbose_name=_("event")
+    )
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
     content = models.TextField(
         _("content"), blank=True, max_length=CONTENT_MAX_LENGTH, validators=[MaxLengthValidator(CONTENT_MAX_LENGTH)]
@@ -95,8 +97,10 @@ class Annonce(models.Model):
 class AnnonceRead(models.Model):
     """A read receipt: ``user`` has read ``annonce`` (once; marking again changes nothing)."""
 
-    annonce = models.ForeignKey(Annonce, on_delete=models.CASCADE, related_name="reads")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annonce_reads")
+    annonce = models.ForeignKey(Annonce, on_delete=models.CASCADE, related_name="reads", verbose_name=_("annonce"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annonce_reads", verbose_name=_("user")
+    )
     read_at = models.DateTimeField(_("read at"), default=timezone.now)
 
     class Meta:

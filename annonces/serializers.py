@@ -65,6 +65,13 @@ class AppTargetField(serializers.Field):
         return app_target(value or [])
 
 
+class AnnonceAuthorSerializer(serializers.Serializer):
+    """Who published an annonce, named like every person of the API (README "API conventions")."""
+
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+
+
 class AnnonceSerializer(serializers.ModelSerializer):
     title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
     content = serializers.CharField(max_length=CONTENT_MAX_LENGTH, required=False, allow_blank=True)
@@ -103,7 +110,10 @@ class AnnonceSerializer(serializers.ModelSerializer):
     creator_name = serializers.SerializerMethodField(help_text=_("Alias of author_name (the mobile app)."))
     state = serializers.SerializerMethodField(help_text=_("scheduled, published or expired, now."))
     is_read = serializers.SerializerMethodField(help_text=_("Whether you have read it."))
-    author_name = serializers.SerializerMethodField()
+    author = serializers.SerializerMethodField(help_text=_("Who published it (null once its account is deleted)."))
+    author_name = serializers.SerializerMethodField(
+        help_text=_("Same as author.full_name (kept for existing clients).")
+    )
     read_count = serializers.SerializerMethodField(
         help_text=_("Organisateurs: how many of the targeted members have read it (null for others).")
     )
@@ -128,6 +138,7 @@ class AnnonceSerializer(serializers.ModelSerializer):
             "state",
             "is_read",
             "created_by",
+            "author",
             "author_name",
             "creator_name",
             "read_count",
@@ -160,12 +171,18 @@ class AnnonceSerializer(serializers.ModelSerializer):
         return attrs
 
     def get_creator_name(self, annonce) -> str | None:
-        return self.get_author_name(annonce)
+        # The mobile app reads it as an optional string: null (not "") when nobody is named.
+        return self.get_author_name(annonce) or None
 
-    def get_author_name(self, annonce) -> str | None:
-        # The name only: members don't get the organisateur's email through its annonces.
+    @extend_schema_field(AnnonceAuthorSerializer(allow_null=True))
+    def get_author(self, annonce) -> dict | None:
         author = annonce.created_by
-        return None if author is None else (f"{author.first_name} {author.last_name}".strip() or None)
+        return None if author is None else {"id": author.pk, "full_name": self.get_author_name(annonce)}
+
+    def get_author_name(self, annonce) -> str:
+        # The name only: members don't get the organisateur's email through its annonces. Empty text is "".
+        author = annonce.created_by
+        return "" if author is None else f"{author.first_name} {author.last_name}".strip()
 
     def _statistics(self, annonce):
         if self.context.get("role") != Role.ORGANISATEUR:

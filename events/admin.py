@@ -9,7 +9,7 @@ an event can be neither demoted, deactivated nor removed.
 from django import forms
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -86,13 +86,18 @@ class TeamAssignmentForm(AssignmentForm):
 
 
 def save_assignment(request, obj: UserEventAssignment, *, change: bool) -> None:
-    """Adds are plain saves (the form already checked one role per user and event; counters follow
-    by signal); changes go through the service, which keeps the last organisateur in place."""
+    """Through the services, like the API: adding (one role per user and event, the invitation of an
+    account without a password), changing (the last organisateur stays in place)."""
     if change:
         services.update_assignment(assignment=obj, actor=request.user, role=obj.role, is_active=obj.is_active)
-    else:
-        obj.assigned_by = request.user
-        obj.save()
+        return
+    created = services.assign_user(event=obj.event, user=obj.user, role=obj.role, assigned_by=request.user)
+    if not obj.is_active:  # added as inactive
+        created = services.update_assignment(assignment=created, actor=request.user, is_active=False)
+    # The admin goes on with the form's instance (log entry, redirect): make it the saved row.
+    for field in UserEventAssignment._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(created, field.attname))
+    obj._state.adding = False
 
 
 class TeamInline(OrganisateurScopedInline, admin.TabularInline):
@@ -108,11 +113,57 @@ class TeamInline(OrganisateurScopedInline, admin.TabularInline):
         return super().get_queryset(request).filter(role__in=TEAM).select_related("user", "assigned_by")
 
 
+TYPED_BADGE_SETTING = "scan_accepts_badge_id"  # read by the scanners (mobile/event_day.py)
+
+
+class EventAdminForm(forms.ModelForm):
+    """Structured editing instead of raw JSON boxes: the themes one per line, the known settings as
+    boxes to tick; any other key of ``settings`` is kept as it is (API clients may store their own)."""
+
+    themes_text = forms.CharField(
+        label=_("themes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One theme per line."),
+    )
+    scan_accepts_badge_id = forms.BooleanField(
+        label=_("scanners accept a typed badge id"),
+        required=False,
+        help_text=_("When a QR code will not scan, door and stand scanners may type the badge id instead."),
+    )
+
+    # No Meta: the admin builds it (EventAdmin.exclude), so its field overrides (e.g. URL scheme) apply.
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["themes_text"] = "\n".join(self.instance.themes or [])
+        self.initial["scan_accepts_badge_id"] = (self.instance.settings or {}).get(TYPED_BADGE_SETTING) is True
+
+    def clean_themes_text(self):
+        lines = [line.strip() for line in (self.cleaned_data.get("themes_text") or "").splitlines()]
+        return list(dict.fromkeys(line for line in lines if line))
+
+    def structured_changes(self) -> dict:
+        """The model fields the structured boxes change: {"themes": [...], "settings": {...}}."""
+        changes = {}
+        if "themes_text" in self.changed_data:
+            changes["themes"] = self.cleaned_data["themes_text"]
+        if "scan_accepts_badge_id" in self.changed_data:
+            changes["settings"] = {
+                **(self.instance.settings or {}),
+                TYPED_BADGE_SETTING: self.cleaned_data["scan_accepts_badge_id"],
+            }
+        return changes
+
+
 @admin.register(Event)
 class EventAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.ModelAdmin):
     event_path = ""
+    form = EventAdminForm
+    exclude = ["settings", "themes", "metadata"]
     list_display = [
         "name",
+        "dashboard_link",
         "status",
         "start_date",
         "end_date",
@@ -121,6 +172,7 @@ class EventAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.ModelAd
         "total_exhibitors",
         "total_rooms",
     ]
+    csv_exclude = ["dashboard_link"]
     list_filter = ["status", "start_date"]
     search_fields = ["name", "location", "president"]
     date_hierarchy = "start_date"
@@ -135,6 +187,8 @@ class EventAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.ModelAd
         "created_at",
         "updated_at",
     ]
+    # Shown read-only (never a raw JSON box): what API clients stored besides the known settings.
+    other_readonly = ["other_settings"]
     fieldsets = [
         (None, {"fields": ["name", "description", "status", "start_date", "end_date"]}),
         (_("Place and people"), {"fields": ["location", "location_details", "president", "organizer_contact"]}),
@@ -142,9 +196,19 @@ class EventAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.ModelAd
             _("Images and documents"),
             {"fields": ["logo_url", "banner_url", "primary_color", "programme_file", "guide_file", "eposters_public"]},
         ),
-        (_("Settings"), {"classes": ["collapse"], "fields": ["settings", "themes", "metadata"]}),
+        (_("Themes and settings"), {"fields": ["themes_text", "scan_accepts_badge_id", "other_settings"]}),
         (_("Counters and history"), {"fields": readonly_fields}),
     ]
+
+    def get_urls(self):
+        from events.admin_dashboard import dashboard_urls
+
+        return dashboard_urls(self) + super().get_urls()
+
+    @admin.display(description=_("dashboard"))
+    def dashboard_link(self, obj):
+        url = reverse("admin:events_event_dashboard", args=[obj.pk])
+        return format_html('<a href="{}" class="mp-dashboard-link">{}</a>', url, gettext("Dashboard"))
 
     @admin.display(description=_("all members"))
     def members_link(self, obj):
@@ -153,14 +217,28 @@ class EventAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.ModelAd
         url = reverse("admin:events_usereventassignment_changelist")
         return format_html('<a href="{}?event__id__exact={}">{}</a>', url, obj.pk, gettext("See all assignments"))
 
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self.other_readonly]
+
+    @admin.display(description=_("other settings"))
+    def other_settings(self, obj):
+        extra = {**(obj.settings or {}), **(obj.metadata or {})}
+        extra.pop(TYPED_BADGE_SETTING, None)
+        if not extra:
+            return "—"
+        return format_html_join("", "<div>{}: {}</div>", sorted((key, str(value)) for key, value in extra.items()))
+
     def save_model(self, request, obj, form, change):
+        model_fields = {f.name for f in Event._meta.concrete_fields}
+        structured = form.structured_changes()
         if change:
             # The service deletes the files a new upload replaces, once committed.
             current = Event.objects.get(pk=obj.pk)
-            services.update_event(
-                event=current, actor=request.user, **{name: getattr(obj, name) for name in form.changed_data}
-            )
+            fields = {name: getattr(obj, name) for name in form.changed_data if name in model_fields}
+            services.update_event(event=current, actor=request.user, **fields, **structured)
         else:
+            for name, value in structured.items():
+                setattr(obj, name, value)
             obj.created_by = request.user
             obj.save()
 
@@ -182,6 +260,10 @@ class EventAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.ModelAd
             # As services.create_event: the creator is the event's organisateur (after the inline,
             # which may already list the creator, so that both never collide).
             self._make_organisateur(request, form.instance)
+            # As services.create_event: the creator's own event is accepted from the start.
+            from events.services.membership import accept_event
+
+            accept_event(user=request.user, event_id=form.instance.pk)
             forget_organised_events(request)
 
     def _make_organisateur(self, request, event):
@@ -238,4 +320,4 @@ class UserEventAssignmentAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin,
 
 
 # Other models of the app register themselves in these modules.
-from events import admin_eposters, admin_participants, admin_programme, admin_questions  # noqa: E402, F401
+from events import admin_door, admin_eposters, admin_participants, admin_programme, admin_questions  # noqa: E402, F401

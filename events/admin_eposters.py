@@ -25,7 +25,8 @@ class EPosterAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.Model
 
     def get_readonly_fields(self, request, obj=None):
         # A poster stays in its event.
-        return [*self.readonly_fields, "event"] if obj is not None else self.readonly_fields
+        fields = super().get_readonly_fields(request, obj)  # people by name (admin_scoping.PeopleByName)
+        return [*fields, "event"] if obj is not None else fields
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import resend_invitations
 from events.admin_scoping import OrganisateurScopedAdmin, ServiceErrorsAsMessages, organised_event_ids
 from events.badges_pdf import MAX_BADGES_PER_PDF, badge_sheets_pdf
-from events.models import Participant, Room
+from events.models import Event, Participant, Room
 from events.selectors.participants import badges_for_print
 from events.services import participants as services
 from makeplus.admin_csv import export_as_csv
@@ -27,11 +28,19 @@ from makeplus.admin_csv import export_as_csv
 def print_badges(modeladmin, request, queryset):
     count = queryset.count()
     if count > MAX_BADGES_PER_PDF:
-        modeladmin.message_user(
-            request,
-            gettext("Select at most %(max)d badges per PDF (filter by event or kind).") % {"max": MAX_BADGES_PER_PDF},
-            messages.ERROR,
-        )
+        # Too many for one request (e.g. "select all 5,000" of a filter): a background job per event,
+        # with its progress and the PDF to download on the Jobs page.
+        from events.jobs import start_badges_pdf_selection
+
+        by_event: dict = {}
+        for event_id, pk in queryset.order_by().values_list("event_id", "pk"):
+            by_event.setdefault(event_id, []).append(pk)
+        events = {event.pk: event for event in Event.objects.filter(pk__in=by_event)}
+        jobs = [
+            start_badges_pdf_selection(event=events[event_id], actor=request.user, participant_ids=ids)
+            for event_id, ids in by_event.items()
+        ]
+        _jobs_started(modeladmin, request, jobs, gettext("The badge PDFs are being made (download them in Jobs):"))
         return None
     participants = [
         participant if participant.qr_code_data else services.ensure_badge(participant=participant)
@@ -75,7 +84,6 @@ def email_badges(modeladmin, request, queryset):
 
 @admin.action(description=_("Print every badge of the selected holders' events (one PDF each)"), permissions=["view"])
 def print_event_badges(modeladmin, request, queryset):
-    from events.models import Event
     from events.services import badge_delivery
 
     events = Event.objects.filter(pk__in=queryset.values("event_id"))
@@ -133,19 +141,22 @@ class ParticipantAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.M
         "checked_in_at",
     ]
     list_filter = ["kind", "is_checked_in", "access_all_rooms", ("event", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["user__email", "user__first_name", "user__last_name", "badge_id", "event__name"]
+    search_fields = ["first_name", "last_name", "user__email", "user__first_name", "user__last_name", "badge_id"]
     list_select_related = ["user", "event"]
     filter_horizontal = ["allowed_rooms"]
     # --- participant import (events/admin_import.py): the "Import participants" page and its link ---
     change_list_template = "admin/events/import_participant_change_list.html"
 
     def get_urls(self):
+        from events.admin_desk import desk_urls
         from events.admin_import import import_urls
 
-        return import_urls(self) + super().get_urls()
+        return import_urls(self) + desk_urls(self) + super().get_urls()
 
     # --- end participant import ---
-    actions = [export_as_csv, print_badges, email_badges, print_event_badges]  # the last two: job queue
+    # Bulk from a selection (or "select all" of a filter): badges PDF (a job past MAX_BADGES_PER_PDF),
+    # badge emails (job), the whole event's PDF (job), invitations (accounts without a password).
+    actions = [export_as_csv, print_badges, email_badges, print_event_badges, resend_invitations]
     readonly_fields = [
         "holder_name",
         "holder_email",
@@ -154,6 +165,7 @@ class ParticipantAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.M
         "badge_version",
         "is_checked_in",
         "checked_in_at",
+        "atelier_places",
         "created_at",
         "updated_at",
     ]
@@ -161,6 +173,7 @@ class ParticipantAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.M
         (None, {"fields": ["holder_name", "holder_email", "event", "kind"]}),
         (_("Badge"), {"fields": ["badge_id", "badge_version", "is_checked_in", "checked_in_at"]}),
         (_("Room access"), {"fields": ["access_all_rooms", "allowed_rooms"]}),
+        (_("Ateliers"), {"fields": ["atelier_places"]}),
         (_("History"), {"fields": ["created_at", "updated_at"]}),
     ]
     add_fieldsets = [
@@ -168,9 +181,22 @@ class ParticipantAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.M
         (_("Room access"), {"fields": ["access_all_rooms", "allowed_rooms"]}),
     ]
 
-    @admin.display(description=_("name"), ordering="user__last_name")
+    @admin.display(description=_("name"), ordering="last_name")
     def holder_name(self, obj):
-        return obj.user.get_full_name()
+        return obj.shown_name() or obj.user.email  # registration data until accepted
+
+    @admin.display(description=_("atelier places"))
+    def atelier_places(self, obj):
+        from django.utils.html import format_html_join
+
+        places = obj.session_accesses.select_related("session").order_by("session__start_time")
+        rows = [
+            (place.session.title, place.get_status_display(), place.amount or "", place.receipt_number or "")
+            for place in places
+        ]
+        if not rows:
+            return "—"
+        return format_html_join("", "<div>{} — {} {} {}</div>", rows)
 
     @admin.display(description=_("email"), ordering="user__email")
     def holder_email(self, obj):

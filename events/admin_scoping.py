@@ -1,10 +1,10 @@
 """Admin access for organisateurs: each sees and edits only the events it organises.
 
-Superusers keep Django's usual behaviour (they see everything). Any other staff user
-gets access from the database, not from Django model permissions: being an ACTIVE
-organisateur of an event is what opens the admin to it, and losing that assignment
-closes it at the next request (the same rule as the API, SPEC §2). Staff users who
-organise nothing get nothing.
+Superusers keep Django's usual behaviour (they see everything). Any other user (no staff flag needed:
+makeplus/admin_site.py lets organisateurs log in) gets access from the database, not from Django model
+permissions: being an ACTIVE organisateur of an event is what opens the admin to it, and losing that
+assignment closes it at the next request (the same rule as the API, SPEC §2). Staff users who organise nothing
+get nothing.
 
 Usage in any app::
 
@@ -19,6 +19,7 @@ The mixin must come before ``admin.ModelAdmin`` so its methods win.
 """
 
 from django.contrib import messages
+from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponseRedirect
 
@@ -34,7 +35,9 @@ def organised_event_ids(request: HttpRequest) -> frozenset:
     cached = getattr(request, _CACHE_ATTR, None)
     if cached is None:
         user = request.user
-        if user.is_authenticated and user.is_active and user.is_staff:
+        # No staff flag needed: the active organisateur assignment is what opens the back office
+        # (makeplus/admin_site.py), re-read on every request.
+        if user.is_authenticated and user.is_active:
             cached = frozenset(
                 UserEventAssignment.objects.filter(user=user, role=Role.ORGANISATEUR, is_active=True).values_list(
                     "event_id", flat=True
@@ -61,6 +64,69 @@ def event_id_of(obj, path: str):
         obj = getattr(obj, hop)
     # The last hop is a foreign key to Event: its raw id costs no query.
     return getattr(obj, f"{last}_id")
+
+
+def _event_lookup(model) -> str | None:
+    """How to reach the Event from a model of an event ("" for Event itself), or None."""
+    if model is Event:
+        return ""
+    names = {f.name: f for f in model._meta.get_fields() if getattr(f, "many_to_one", False)}
+    if "event" in names and names["event"].related_model is Event:
+        return "event"
+    for via in ("session", "room", "annonce", "exposant", "participant"):
+        field = names.get(via)
+        if field is not None:
+            inner = _event_lookup(field.related_model)
+            if inner:
+                return f"{via}__{inner}"
+    return None
+
+
+def scoped_choices(model, request):
+    """The rows of ``model`` in the caller's organised events (None when ``model`` belongs to no event)."""
+    lookup = _event_lookup(model)
+    if lookup is None:
+        return None
+    ids = organised_event_ids(request)
+    return model._default_manager.filter(**{(f"{lookup}__in" if lookup else "pk__in"): ids})
+
+
+def person_name(user) -> str:
+    """How the back office names a person: the full name, the email only when there is no name."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.email
+
+
+class PersonListFilter(RelatedOnlyFieldListFilter):
+    """A "by person" filter (controller, author...) that lists names, not emails."""
+
+    def field_choices(self, field, request, model_admin):
+        from accounts.models import User
+
+        pk_qs = model_admin.get_queryset(request).order_by().values(f"{self.field_path}__pk")
+        people = User.objects.filter(pk__in=pk_qs).order_by("last_name", "first_name", "pk")
+        return [(user.pk, person_name(user)) for user in people]
+
+
+def scoped_filter(model, item):
+    """A list_filter entry naming a relation becomes a RelatedOnlyFieldListFilter."""
+    if not isinstance(item, str):
+        return item
+    from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        field = get_fields_from_path(model, item)[-1]
+    except (FieldDoesNotExist, NotRelationField):  # not a field path: Django reports it
+        return item
+    if getattr(field, "is_relation", False) and field.related_model is not None:
+        from django.contrib.auth import get_user_model
+
+        if field.related_model is get_user_model():
+            return (item, PersonListFilter)
+        return (item, RelatedOnlyFieldListFilter)
+    return item
 
 
 class _ScopedPermissions:
@@ -90,12 +156,107 @@ class _ScopedPermissions:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # A foreign key to Event only offers the caller's events; anything else is "not a valid choice".
-        if db_field.related_model is Event and not request.user.is_superuser:
-            kwargs["queryset"] = Event.objects.filter(pk__in=organised_event_ids(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        # A foreign key to a model of an event (a room, a session, a badge...) only its events' rows.
+        if not request.user.is_superuser:
+            scoped = scoped_choices(db_field.related_model, request)
+            if scoped is not None:
+                kwargs["queryset"] = scoped
+            if db_field.related_model is Event:
+                ids = organised_event_ids(request)
+                if len(ids) == 1:  # one event: preselected on add forms
+                    kwargs.setdefault("initial", next(iter(ids)))
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        if field is not None and db_field.related_model is get_user_model() and hasattr(field, "label_from_instance"):
+            field.label_from_instance = person_name  # names, not emails
+        return field
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Uploaded files open through a signed link under a readable name (events/admin_files.py).
+        if isinstance(db_field, models.FileField):
+            from events.admin_files import SignedFileWidget
+
+            kwargs["widget"] = SignedFileWidget(request=request, label=db_field.verbose_name)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            scoped = scoped_choices(db_field.related_model, request)
+            if scoped is not None:
+                kwargs["queryset"] = scoped
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        # "By event", "by room", "by session"...: only the values present in the caller's rows
+        # (RelatedOnlyFieldListFilter reads them from get_queryset), never every event's names.
+        return [scoped_filter(self.model, item) for item in super().get_list_filter(request)]
 
 
-class OrganisateurScopedAdmin(_ScopedPermissions):
+_PERSON_SUFFIX = "_person"
+
+
+def _user_fk_names(model) -> set:
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    return {
+        f.name
+        for f in model._meta.get_fields()
+        if getattr(f, "many_to_one", False) and f.related_model is user_model and f.concrete
+    }
+
+
+class PeopleByName:
+    """ModelAdmin mixin: a foreign key to a user (created by, assigned by, user...) shown read-only or as a
+    list column reads as the person's name (makeplus: names, not emails), without Django's link to the
+    user admin that organisateurs may not open (a 403)."""
+
+    def __getattr__(self, name):
+        if name.endswith(_PERSON_SUFFIX):
+            field = name[: -len(_PERSON_SUFFIX)]
+            if field in _user_fk_names(self.model):
+                label = self.model._meta.get_field(field).verbose_name
+
+                def column(obj):
+                    return person_name(getattr(obj, field))
+
+                column.short_description = label
+                column.admin_order_field = f"{field}__last_name"
+                return column
+        raise AttributeError(name)
+
+    def _people(self, names):
+        people = _user_fk_names(self.model)
+        return [f"{name}{_PERSON_SUFFIX}" if isinstance(name, str) and name in people else name for name in names]
+
+    def get_list_display(self, request):
+        return self._people(super().get_list_display(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._people(super().get_readonly_fields(request, obj))
+
+    def _shown_as_people(self, request, obj) -> set:
+        # The names whose "<name>_person" column is read-only here (an override of get_readonly_fields
+        # that does not call super keeps the raw name: then the raw field stays too).
+        readonly = set(self.get_readonly_fields(request, obj))
+        return {name for name in _user_fk_names(self.model) if f"{name}{_PERSON_SUFFIX}" in readonly}
+
+    def _map_people(self, names, people):
+        return [f"{n}{_PERSON_SUFFIX}" if isinstance(n, str) and n in people else n for n in names]
+
+    def get_fields(self, request, obj=None):
+        return self._map_people(super().get_fields(request, obj), self._shown_as_people(request, obj))
+
+    def get_fieldsets(self, request, obj=None):
+        people = self._shown_as_people(request, obj)
+        return [
+            (title, {**opts, "fields": self._map_people(opts["fields"], people)})
+            for title, opts in super().get_fieldsets(request, obj)
+        ]
+
+
+class OrganisateurScopedAdmin(PeopleByName, _ScopedPermissions):
     """ModelAdmin mixin: rows limited to the caller's organised events (all rows for superusers).
 
     Another event's object is out of ``get_queryset``, so the admin treats its id like a
@@ -125,6 +286,15 @@ class OrganisateurScopedAdmin(_ScopedPermissions):
         if request.user.is_superuser:
             return super().has_add_permission(request)
         return bool(organised_event_ids(request))
+
+    def get_deleted_objects(self, objs, request):
+        # The rows a delete takes along (cancelled registrations, upvotes...) are listed on the
+        # confirmation page, but their own admin's permissions do not count: the delete goes through a
+        # service, which refuses what must not go (events/services). Django would answer 403 instead.
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if not request.user.is_superuser:
+            perms_needed = set()
+        return to_delete, model_count, perms_needed, protected
 
 
 class OrganisateurScopedInline(_ScopedPermissions):

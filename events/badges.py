@@ -220,6 +220,8 @@ def judge_badge(payload: BadgePayload, participant: Participant | None, public_k
         return BadgeCheck(reason, participant if same_event else None, payload.badge_version)
     if not same_event:
         return BadgeCheck(Reason.WRONG_EVENT, badge_version=payload.badge_version)
+    if participant.badge_revoked_at is not None:  # revoked without a replacement (services.participants)
+        return BadgeCheck(Reason.REVOKED, participant, payload.badge_version)
     return BadgeCheck(None, participant, payload.badge_version)
 
 
@@ -238,6 +240,8 @@ def judge_typed_badge(participant: Participant | None, *, event: Event) -> Badge
     if participant.event_id != event.pk:
         return BadgeCheck(Reason.WRONG_EVENT, method="badge_id")
     participant.event = event
+    if participant.badge_revoked_at is not None:
+        return BadgeCheck(Reason.REVOKED, participant, participant.badge_version, method="badge_id")
     return BadgeCheck(None, participant, participant.badge_version, method="badge_id")
 
 

@@ -89,7 +89,7 @@ def _draw_badge(page, draw, participant: Participant, box, fonts, qr_modules=Non
     page.paste(qr, (right - _CELL_PADDING - qr.width, qr_top))
 
     text_width = inner_width - qr.width - 30
-    name = participant.user.get_full_name() or participant.user.email
+    name = participant.shown_name() or participant.user.email
     line_y = qr_top + 20
     for line in _wrap(draw, name, fonts["name"], text_width, max_lines=3):
         draw.text((x, line_y), line, font=fonts["name"], fill=0)

@@ -39,7 +39,8 @@ class ExposantAdmin(ServiceErrorsAsMessages, OrganisateurScopedAdmin, admin.Mode
 
     def get_readonly_fields(self, request, obj=None):
         # Event and user are chosen once, when the profile is made.
-        return ["created_at", "updated_at"] if obj is None else self.readonly_fields
+        # (people by name: admin_scoping.PeopleByName)
+        return ["created_at", "updated_at"] if obj is None else super().get_readonly_fields(request, obj)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(visit_count=Count("scans"))
@@ -91,7 +92,7 @@ class ExposantScanAdmin(OrganisateurScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("visitor"), ordering="participant__user__last_name")
     def visitor(self, obj) -> str:
-        return visitor_name(obj.participant.user) or obj.participant.badge_id
+        return visitor_name(obj.participant) or obj.participant.badge_id
 
     @admin.display(description=_("notes"))
     def short_notes(self, obj) -> str:

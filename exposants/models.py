@@ -16,8 +16,12 @@ NONCE_MAX_LENGTH = 64
 class Exposant(models.Model):
     """One exposant's stand in one event: what the directory shows, and the owner of its leads."""
 
-    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="exposants")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exposant_profiles")
+    event = models.ForeignKey(
+        "events.Event", on_delete=models.CASCADE, related_name="exposants", verbose_name=_("event")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exposant_profiles", verbose_name=_("user")
+    )
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True, max_length=5000)
     stand_number = models.CharField(_("stand number"), max_length=30, blank=True)
@@ -31,8 +35,8 @@ class Exposant(models.Model):
     plan_file = models.FileField(
         _("stand plan (PDF)"), upload_to=GeneratedName("exposants/plans"), blank=True, validators=[validate_pdf]
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("exposant")
@@ -56,9 +60,11 @@ class Exposant(models.Model):
 class ExposantScan(models.Model):
     """One visit of a badge holder to a stand (a lead). Repeat visits are separate rows."""
 
-    exposant = models.ForeignKey(Exposant, on_delete=models.CASCADE, related_name="scans")
+    exposant = models.ForeignKey(Exposant, on_delete=models.CASCADE, related_name="scans", verbose_name=_("exposant"))
     # A badge removed from the event takes its visits with it: no contact outlives the badge.
-    participant = models.ForeignKey("events.Participant", on_delete=models.CASCADE, related_name="exposant_scans")
+    participant = models.ForeignKey(
+        "events.Participant", on_delete=models.CASCADE, related_name="exposant_scans", verbose_name=_("participant")
+    )
     scanned_at = models.DateTimeField(_("scanned at"), default=timezone.now)
     notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_LENGTH)
     rating = models.PositiveSmallIntegerField(
@@ -70,8 +76,8 @@ class ExposantScan(models.Model):
     )
     # Sent by the scanning device: a retry with the same nonce returns this row instead of a new visit.
     nonce = models.CharField(_("nonce"), max_length=NONCE_MAX_LENGTH, null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("exposant scan")

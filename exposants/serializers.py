@@ -14,14 +14,16 @@ from exposants.models import NONCE_MAX_LENGTH, NOTES_MAX_LENGTH, RATING_MAX, RAT
 CONTACT_FIELDS = ("email", "phone", "company")
 
 
-def visitor_name(user) -> str:
-    """First and last name only: never the email (``get_full_name`` falls back to it)."""
-    return f"{user.first_name} {user.last_name}".strip()
+def visitor_name(participant) -> str:
+    """The name the event shows for the badge (``Participant.shown_name``), never the email."""
+    return participant.shown_name()
 
 
-def visitor_contact(user) -> dict:
+def visitor_contact(participant) -> dict:
     """What an exposant may know about a visitor: its name, and its contact when it consented."""
-    data = {"name": visitor_name(user), "contact_shared": user.share_contact_with_exposants}
+    user = participant.user
+    name = visitor_name(participant)
+    data = {"full_name": name, "name": name, "contact_shared": user.share_contact_with_exposants}
     if user.share_contact_with_exposants:
         data.update(email=user.email, phone=user.phone, company=user.company)
     return data
@@ -78,7 +80,8 @@ class ExposantBriefSerializer(serializers.ModelSerializer):
 class VisitorSerializer(serializers.Serializer):
     """Output only. ``email``, ``phone`` and ``company`` are present only when ``contact_shared``."""
 
-    name = serializers.CharField(help_text=_("First and last name (empty when the visitor gave none)."))
+    full_name = serializers.CharField(help_text=_("First and last name (empty when the visitor gave none)."))
+    name = serializers.CharField(help_text=_("Same as full_name (kept for existing clients)."))
     contact_shared = serializers.BooleanField(help_text=_("The visitor shares its contact with exposants."))
     email = serializers.EmailField(required=False, help_text=_("Only when contact_shared."))
     phone = serializers.CharField(required=False, help_text=_("Only when contact_shared."))
@@ -91,7 +94,7 @@ class VisitorSerializer(serializers.Serializer):
 class ExposantScanSerializer(serializers.ModelSerializer):
     """A lead: one visit of a badge holder to the caller's stand."""
 
-    visitor = VisitorSerializer(source="participant.user", read_only=True)
+    visitor = VisitorSerializer(source="participant", read_only=True)
     visit_number = serializers.IntegerField(
         read_only=True, help_text=_("Which visit of this visitor to the stand this is (1 = first).")
     )

@@ -13,7 +13,6 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -34,6 +33,7 @@ from exposants.serializers import (
     visitor_contact,
 )
 from makeplus.admin_csv import DELIMITER, _cell
+from makeplus.parsers import FormParser, JSONParser, MultiPartParser  # our limits
 
 _pdf = OpenApiResponse(OpenApiTypes.BINARY, description="The stand plan (application/pdf).")
 _csv = OpenApiResponse(
@@ -149,7 +149,7 @@ def leads_csv(profile: Exposant, scans) -> HttpResponse:
         [_("Scanned at"), _("Name"), _("Email"), _("Phone"), _("Company"), _("Visit"), _("Rating"), _("Notes")]
     )
     for scan in scans:
-        visitor = visitor_contact(scan.participant.user)
+        visitor = visitor_contact(scan.participant)
         cells = [
             scan.scanned_at,
             visitor["name"],
@@ -176,7 +176,7 @@ class ExposantScanViewSet(
     event_roles = Allow(EXPOSANTS)
     http_method_names = ["get", "patch", "head", "options"]
     filterset_class = ExposantScanFilter
-    search_fields = ["participant__user__first_name", "participant__user__last_name"]
+    search_fields = ["participant__first_name", "participant__last_name"]
     ordering_fields = ["scanned_at", "rating"]
     ordering = ["-scanned_at", "-pk"]
 

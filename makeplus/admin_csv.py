@@ -31,7 +31,9 @@ _NUMBER = re.compile(r"^[+-]?[\d\s.,]+$")
 
 
 def _columns(modeladmin, request) -> list[str]:
-    return [name for name in modeladmin.get_list_display(request) if name != "action_checkbox"]
+    # ``csv_exclude``: list columns that are links or buttons, not data (e.g. the events' "dashboard").
+    skip = {"action_checkbox", *getattr(modeladmin, "csv_exclude", ())}
+    return [name for name in modeladmin.get_list_display(request) if name not in skip]
 
 
 def _cell(value, field=None, boolean=False) -> str:

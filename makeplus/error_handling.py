@@ -52,7 +52,17 @@ def _database_error(exc: OperationalError) -> exceptions.APIException:
     return error
 
 
+# Every 401 says how to authenticate (RFC 9110 §11.6.1), also when our code refused the credentials.
+WWW_AUTHENTICATE = 'Bearer realm="api"'
+
+
 class ExceptionHandler(BaseExceptionHandler):
+    def get_response(self, exc, data):
+        response = super().get_response(exc, data)
+        if response.status_code == 401 and not response.has_header("WWW-Authenticate"):
+            response["WWW-Authenticate"] = getattr(exc, "auth_header", None) or WWW_AUTHENTICATE
+        return response
+
     def convert_known_exceptions(self, exc):
         if isinstance(exc, AppError):
             return api_error(exc.message, exc.code)
@@ -60,7 +70,7 @@ class ExceptionHandler(BaseExceptionHandler):
             return _database_error(exc)
         if isinstance(exc, DjangoValidationError):
             # Model-level rules (full_clean, validators) are client errors, not crashes.
-            return exceptions.ValidationError(as_serializer_error(exc))
+            return _with_status_of_its_codes(exceptions.ValidationError(as_serializer_error(exc)))
         if isinstance(exc, ObjectDoesNotExist):
             return exceptions.NotFound()
         if isinstance(exc, InvalidToken):
@@ -72,6 +82,9 @@ class ExceptionHandler(BaseExceptionHandler):
             code = str(exc.detail["code"])
             if code == "user_not_found":
                 return exceptions.AuthenticationFailed(_("Token is invalid or expired"), code="token_not_valid")
+            if code == "bad_authorization_header":  # simplejwt's text has no French or Arabic translation
+                message = _('The Authorization header must be "Bearer" followed by a token.')
+                return exceptions.AuthenticationFailed(message, code=code)
             return exceptions.AuthenticationFailed(str(exc.detail.get("detail", "")), code=code)
         if isinstance(exc, RequestDataTooBig):
             # Django's body limits, met while DRF parses request.data: the client's fault, not a crash.
@@ -79,11 +92,29 @@ class ExceptionHandler(BaseExceptionHandler):
         if isinstance(exc, SuspiciousOperation):  # too many fields or files, malformed multipart...
             return exceptions.ParseError(_("Bad request."), code="bad_request")
         exc = super().convert_known_exceptions(exc)
+        if isinstance(exc, exceptions.ValidationError):
+            return _with_status_of_its_codes(exc)
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
         if isinstance(code, str) and code in STATUS_OF and exc.status_code != STATUS_OF[code]:
             # One status per code, whichever exception class carried it.
             return api_error(exc.detail, code)
         return exc
+
+
+def _with_status_of_its_codes(exc: exceptions.ValidationError) -> exceptions.ValidationError:
+    """A field's error whose code has its own status (file_too_large: 413) answers with it, body unchanged."""
+    statuses = {STATUS_OF[code] for code in _flat_codes(exc.get_codes())} - {400}
+    if statuses:
+        exc.status_code = min(statuses)
+    return exc
+
+
+def _flat_codes(codes) -> list[str]:
+    if isinstance(codes, dict):
+        return [code for value in codes.values() for code in _flat_codes(value)]
+    if isinstance(codes, list):
+        return [code for value in codes for code in _flat_codes(value)]
+    return [codes] if codes in STATUS_OF else []
 
 
 class ErrorFormatter(ExceptionFormatter):
@@ -106,6 +137,35 @@ def _is_api(request) -> bool:
 @csrf_exempt  # any method may reach an unknown route: a POST gets this 404, not the CSRF failure page
 def not_found(request, *args, **kwargs):
     return _error_response(exceptions.NotFound(_("No such endpoint."), code="not_found"))
+
+
+class MethodNotAllowedMiddleware:
+    """A method an API route never allows is 405 ``method_not_allowed`` for everyone (README "API conventions"),
+    before authentication and permissions: DRF checked the caller's role first, so some roles met a 403 for a
+    method nobody may use."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        view_func = getattr(view_func, "methods_of", view_func)  # a function view dispatching to a DRF view
+        view_class = getattr(view_func, "cls", None)
+        method = request.method.lower()
+        if view_class is None or method in ("head", "options") or not _is_api(request):
+            return None
+        actions = getattr(view_func, "actions", None)  # a viewset's routed methods
+        handled = (
+            set(actions) if actions is not None else {m for m in view_class.http_method_names if hasattr(view_class, m)}
+        )
+        allowed = handled & set(view_class.http_method_names)
+        if method in allowed:
+            return None
+        response = _error_response(exceptions.MethodNotAllowed(request.method))
+        response["Allow"] = ", ".join(sorted(m.upper() for m in allowed | {"options"}))
+        return response
 
 
 def handler404(request, exception=None):

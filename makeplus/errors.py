@@ -17,7 +17,6 @@ CODES_BY_STATUS = {
         "bad_request",
         "too_deep",  # a JSON body nested deeper than makeplus.parsers.MAX_JSON_DEPTH
         "null_character",  # U+0000 in a JSON body (PostgreSQL cannot store it)
-        "already_assigned",
         "already_participant",
         "code_expired",  # accounts/codes.py: an emailed code past its lifetime
         "code_locked",  # accounts/codes.py: too many wrong codes, the code is dead
@@ -101,6 +100,7 @@ CODES_BY_STATUS = {
     404: ("not_found", "event_not_found", "file_not_found"),
     409: (
         "already_answered",
+        "already_assigned",  # a second role for one user in one event: a conflict (issue 21: conflicts are 409)
         "already_paid",
         "atelier_full",
         "event_has_data",
@@ -118,7 +118,11 @@ CODES_BY_STATUS = {
         "stand_number_taken",
         "import_conflict",  # participant import (events/services/imports.py)
     ),
-    413: ("request_too_large",),
+    # Too large: the body (Django's limits) or an uploaded file (makeplus/uploads.py, a field's validation error).
+    413: ("request_too_large", "file_too_large"),
+    # gunicorn's own limits, answered in this format by makeplus/gunicorn_worker.py
+    414: ("uri_too_long",),
+    431: ("headers_too_large",),
     # Safe to retry (after Retry-After): the database could not serve the request in time (makeplus/error_handling.py).
     503: ("busy", "database_unavailable", "mail_unavailable"),  # mail_unavailable: jobs (a badge email not sent)
     # accounts/codes.py: a code sent too early or too often for one address (body: wait_seconds)

@@ -24,9 +24,14 @@ class Job(models.Model):
     # A UUID: a job's id in a URL reveals nothing about the others.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=50)
-    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="jobs")
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="jobs", verbose_name=_("event"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="jobs",
+        verbose_name=_("created by"),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -69,7 +74,7 @@ class JobItem(models.Model):
     Inserted in the same transaction as the unit's work (makeplus.jobs.once): a retried or
     redelivered job skips the keys already recorded; a unit whose work failed leaves no row."""
 
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items", verbose_name=_("job"))
     key = models.CharField(_("key"), max_length=100)
     done_at = models.DateTimeField(_("done at"), auto_now_add=True)
 

@@ -20,7 +20,11 @@ import re
 
 from django import forms
 from django.db import models
-from drf_spectacular.plumbing import force_instance, is_serializer
+from django.utils import translation
+from drf_spectacular import generators
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type, force_instance, is_serializer
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer
 from drf_standardized_errors import openapi as standardized
 from drf_standardized_errors.openapi_serializers import ClientErrorEnum, ServerErrorEnum, ValidationErrorEnum
@@ -34,7 +38,7 @@ from inflection import camelize
 from rest_framework import filters, serializers
 from rest_framework.settings import api_settings
 
-from makeplus.errors import CODES_BY_STATUS, SUMMARY_KEYS
+from makeplus.errors import CODES_BY_STATUS, STATUS_OF, SUMMARY_KEYS
 from makeplus.uploads import validate_pdf, validate_upload_size
 
 # The stable codes of the errors of each status: the one registry (makeplus/errors.py).
@@ -273,4 +277,220 @@ def postprocess_error_attrs(result, generator, request, public):
         mapping = discriminator.get("mapping", {})
         if any(_positional(str(name), placeholders) for name in mapping):
             del schema["discriminator"]
+    return result
+
+
+# --- A schema clients generate from (issue 21) --------------------------------------------------------
+
+
+class SchemaGenerator(generators.SchemaGenerator):
+    """Generates in English whatever the request's language (``Accept-Language``, the default ``fr``):
+    component and generated class names come from titles and enum names, and must not change with it."""
+
+    def get_schema(self, request=None, public=False):
+        with translation.override("en"):
+            return super().get_schema(request=request, public=public)
+
+
+ERROR_COMPONENT = "Error"
+# The one error body of the API (makeplus/error_handling.py), for every 4xx/5xx of every operation.
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error of the API. `errors[].code` is stable (the codes an operation answers are listed "
+    "in each of its error responses, `x-error-codes`); `detail` is in the caller's language; `attr` names the "
+    "field (or is null). `message`, `detail` and `error` repeat the first error's text.",
+    "properties": {
+        "type": {"type": "string", "enum": ["validation_error", "client_error", "server_error"]},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "attr": {"type": "string", "nullable": True},
+                },
+                "required": ["code", "detail", "attr"],
+            },
+        },
+        "message": {"type": "string", "description": SUMMARY_DESCRIPTION},
+        "detail": {"type": "string", "description": SUMMARY_DESCRIPTION},
+        "error": {"type": "string", "description": SUMMARY_DESCRIPTION},
+    },
+    "required": ["type", "errors", "message", "detail", "error"],
+}
+_STATUS_TEXT = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request too large",
+    415: "Unsupported media type",
+    429: "Too many requests",
+    500: "Server error",
+    503: "Unavailable, retry later",
+}
+_DRF_STATUS_CODES = {
+    405: ["method_not_allowed"],
+    406: ["not_acceptable"],
+    415: ["unsupported_media_type"],
+    429: ["throttled"],
+    500: ["error"],
+}
+
+
+def _ref_name(node) -> str | None:
+    ref = node.get("$ref") if isinstance(node, dict) else None
+    return ref.rsplit("/", 1)[-1] if ref else None
+
+
+def _error_codes(node, schemas: dict, seen: set) -> set[str]:
+    """Every value of a ``code`` enum under an error schema (following references)."""
+    codes: set[str] = set()
+    if isinstance(node, list):
+        for item in node:
+            codes |= _error_codes(item, schemas, seen)
+        return codes
+    if not isinstance(node, dict):
+        return codes
+    if name := _ref_name(node):
+        if name in seen:
+            return codes
+        seen.add(name)
+        return _error_codes(schemas.get(name, {}), schemas, seen)
+    code = node.get("properties", {}).get("code")
+    if code is not None:
+        target = schemas.get(_ref_name(code), {}) if _ref_name(code) else code
+        codes |= {value for value in target.get("enum", []) if isinstance(value, str)}
+    for key, value in node.items():
+        if key != "discriminator":
+            codes |= _error_codes(value, schemas, seen)
+    return codes
+
+
+def _is_error_schema(node, schemas: dict) -> bool:
+    while isinstance(node, dict) and _ref_name(node):
+        node = schemas.get(_ref_name(node), {})
+    if not isinstance(node, dict):
+        return False
+    if "errors" in node.get("properties", {}):
+        return True
+    return any(_is_error_schema(item, schemas) for item in node.get("oneOf", []))
+
+
+class SignedFileFieldExtension(OpenApiSerializerFieldExtension):
+    """An e-poster's file: uploaded as a file (multipart), read as a short-lived signed link."""
+
+    target_class = "events.serializers.eposters.SignedFileField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "request":
+            return build_basic_type(OpenApiTypes.BINARY)
+        return build_basic_type(OpenApiTypes.URI)
+
+
+def _references(node) -> set[str]:
+    found = set()
+    if isinstance(node, dict):
+        if name := _ref_name(node):
+            found.add(name)
+        for value in node.values():
+            found |= _references(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _references(value)
+    return found
+
+
+def _used_components(result) -> set[str]:
+    schemas = result.get("components", {}).get("schemas", {})
+    used, todo = set(), _references(result.get("paths", {}))
+    while todo:
+        name = todo.pop()
+        if name in used or name not in schemas:
+            continue
+        used.add(name)
+        todo |= _references(schemas[name]) - used
+    return used
+
+
+def _operations(result):
+    for path, methods in result.get("paths", {}).items():
+        for method, operation in methods.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield path, method, operation
+
+
+def postprocess_one_error(result, generator, request, public):
+    """One ``Error`` component for every error response; each response lists the codes it can carry
+    (``x-error-codes``, also in its description) instead of a component of its own per operation and status."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for _path, _method, operation in _operations(result):
+        moved: dict[int, set] = {}  # codes listed under another status than their own (registry)
+        for status, response in list(operation.get("responses", {}).items()):
+            if not str(status).isdigit() or int(status) < 400:
+                continue
+            schema = response.get("content", {}).get("application/json", {}).get("schema")
+            if schema is not None and not _is_error_schema(schema, schemas):
+                continue  # an operation's own body for that status (health's 503)
+            codes = sorted(_error_codes(schema, schemas, set())) if schema else []
+            if not codes:  # a hand-written error response names its codes in its description
+                registered = ERROR_CODES.get(int(status), ())
+                said = response.get("description", "")
+                codes = [code for code in registered if re.search(rf"\b{code}\b", said)] or list(registered)
+            codes = codes or _DRF_STATUS_CODES.get(int(status), [])
+            elsewhere = [code for code in codes if STATUS_OF.get(code, int(status)) != int(status)]
+            for code in elsewhere:
+                moved.setdefault(STATUS_OF[code], set()).add(code)
+            codes = [code for code in codes if code not in elsewhere] or codes
+            if int(status) == 413:  # file_too_large only where a file is uploaded (moved from its field's 400)
+                codes = [code for code in codes if code != "file_too_large"]
+            response["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}}
+            response["x-error-codes"] = codes
+            text = _STATUS_TEXT.get(int(status), "Error")
+            response["description"] = f"{text}. Codes: {', '.join(f'`{code}`' for code in codes)}."
+        for status, codes in moved.items():
+            response = operation["responses"].setdefault(str(status), {"x-error-codes": []})
+            response["x-error-codes"] = sorted(set(response["x-error-codes"]) | codes)
+            response["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}}}
+            text = _STATUS_TEXT.get(status, "Error")
+            response["description"] = f"{text}. Codes: {', '.join(f'`{c}`' for c in response['x-error-codes'])}."
+    schemas[ERROR_COMPONENT] = ERROR_SCHEMA
+    used = _used_components(result)
+    for name in list(schemas):
+        if name not in used:
+            del schemas[name]
+    return result
+
+
+def _has_binary(node, schemas: dict, seen: set) -> bool:
+    if isinstance(node, list):
+        return any(_has_binary(item, schemas, seen) for item in node)
+    if not isinstance(node, dict):
+        return False
+    if name := _ref_name(node):
+        if name in seen:
+            return False
+        seen.add(name)
+        return _has_binary(schemas.get(name, {}), schemas, seen)
+    if node.get("format") == "binary":
+        return True
+    return any(_has_binary(value, schemas, seen) for value in node.values())
+
+
+def postprocess_request_bodies(result, generator, request, public):
+    """One request body per operation: JSON, or multipart where a file is uploaded. The server still
+    parses the three (DRF's parsers); declaring them all made generated clients fail (one model per
+    content type, and generators' bugs with form bodies)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for _path, _method, operation in _operations(result):
+        content = operation.get("requestBody", {}).get("content")
+        if not content:
+            continue
+        schema = next(iter(content.values()))["schema"]
+        media = "multipart/form-data" if _has_binary(schema, schemas, set()) else "application/json"
+        operation["requestBody"]["content"] = {media: content.get(media, {"schema": schema})}
     return result

@@ -37,5 +37,38 @@ class JSONParser(parsers.JSONParser):
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise ParseError(_("The JSON body is nested too deeply."), code="too_deep") from None
+        except ParseError as exc:
+            # DRF's "JSON parse error - ..." is English only: the same error in the request's language.
+            cause = exc.__context__
+            if isinstance(cause, ValueError) and hasattr(cause, "lineno"):
+                message = _("The body is not valid JSON (line %(line)s, column %(column)s).") % {
+                    "line": cause.lineno,
+                    "column": cause.colno,
+                }
+            else:
+                message = _("The body is not valid JSON.")
+            raise ParseError(message, code="parse_error") from None
         check_json(data)
         return data
+
+
+def _check_form(data) -> None:
+    """The NUL rule for form fields (a QueryDict): PostgreSQL refuses U+0000 in text there too."""
+    for key, values in data.lists():
+        for value in (key, *values):
+            if isinstance(value, str) and "\x00" in value:
+                raise ParseError(_("Text may not contain the NUL character (\\u0000)."), code="null_character")
+
+
+class FormParser(parsers.FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        _check_form(data)
+        return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        _check_form(parsed.data)
+        return parsed

@@ -31,7 +31,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "makeplus.admin_apps.MakePlusAdminConfig",  # django.contrib.admin with the back office site (organisateurs log in)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A method an API route never allows: 405 for everyone, before any role check (makeplus/error_handling.py).
+    "makeplus.error_handling.MethodNotAllowedMiddleware",
+    "makeplus.i18n_middleware.UserLanguageMiddleware",  # the back office opens in the account's language
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -75,7 +78,9 @@ ROOT_URLCONF = "makeplus.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Before the apps' templates: the back office's admin/base_site.html (branding, language switch) must win
+        # over django.contrib.admin's, which comes first in INSTALLED_APPS.
+        "DIRS": [BASE_DIR / "makeplus" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -93,7 +98,10 @@ WSGI_APPLICATION = "makeplus.wsgi.application"
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+# Persistent connections: a worker keeps its connection between requests, so a moment when the database
+# refuses new connections (restart, max_connections, a network blip) does not fail every request that
+# would have opened one (issue 23; makeplus/tests/test_connection_blips.py). 0 opens one per request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Bounded waits: a request waiting for a locked row, or a runaway statement, gives up with a retryable
@@ -154,6 +162,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The back office's language switch (makeplus/views_i18n.py) sets this cookie; kept a year, not only for the
+# browser session.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = not DEBUG
 USE_I18N = True
 USE_TZ = True
 # Stored in UTC; "today" and event days are counted in Algiers time.
@@ -217,10 +229,11 @@ REST_FRAMEWORK = {
     # DRF's parsers, with JSON depth and NUL checks (makeplus/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
         "makeplus.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "makeplus.parsers.FormParser",
+        "makeplus.parsers.MultiPartParser",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    # DRF's, with one date-time format in dict-built answers too (makeplus/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["makeplus.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PAGINATION_CLASS": "makeplus.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
@@ -310,7 +323,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # Nothing loaded from outside: no online validator badge (it sends the schema's address to swagger.io).
+    # ReDoc is not served: its page loads Google Fonts and its bundle a logo from Redocly's CDN (issue 21).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "ENUM_NAME_OVERRIDES": {
         name: f"drf_standardized_errors.openapi_serializers.{name}.choices" for name in _ERROR_ENUMS
     }
@@ -336,7 +351,13 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "makeplus.openapi.postprocess_error_attrs",
+        # Issue 21: one request body per operation, one Error component, a summary and description each.
+        "makeplus.openapi.postprocess_request_bodies",
+        "makeplus.openapi.postprocess_one_error",
+        "makeplus.openapi_docs.postprocess_docs",
     ],
+    # The schema is generated in English whatever the request's language (ASCII component names).
+    "DEFAULT_GENERATOR_CLASS": "makeplus.openapi.SchemaGenerator",
 }
 
 # --- Email and account codes (part "accounts": makeplus/mail.py, accounts/codes.py) -------------

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from annonces.views import AnnonceViewSet
@@ -23,6 +23,7 @@ from exposants.views import ExposantScanView, ExposantScanViewSet, ExposantStati
 from makeplus import error_handling
 from makeplus.health import HealthView
 from makeplus.signed_files import SignedFileView
+from makeplus.views_i18n import set_language
 from makeplus.views_jobs import BadgesPdfView, JobViewSet, SendBadgesView, SendBadgeView  # job queue
 
 
@@ -70,7 +71,7 @@ api_patterns = [
     path("dashboard/stats/", DashboardStatsView.as_view(), name="dashboard-stats"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # No ReDoc: its page loads fonts and a logo from the internet; Swagger UI works offline (README).
     # --- participants & badges (events/views/participants.py) ---
     path("qr/generate/", QrGenerateView.as_view(), name="qr-generate"),
     # Before the router, so that it wins over the events viewset's routes.
@@ -106,6 +107,7 @@ api_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/setlang/", set_language, name="set_language"),  # the back office's language switch
     path("account/", include("accounts.urls_web")),  # part accounts: pages of the emailed links
     path("api/", include(api_patterns)),
 ]

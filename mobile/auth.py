@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -32,6 +31,7 @@ from events.authentication import EventJWTAuthentication, SelectionTokenAuthenti
 from events.badges import sign_badge
 from events.models import Event, Participant, Role, SessionAccess
 from makeplus.openapi import ErrorResponse401Serializer
+from makeplus.parsers import JSONParser  # our limits
 from makeplus.signed_files import signed_file_url
 
 APP_NOTE = 'Alias for the MakePlus mobile app (Flutter); see README "The mobile app".'

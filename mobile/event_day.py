@@ -186,7 +186,7 @@ class AppQuestionAskSerializer(AppQuestionQuerySerializer):
 def _holder(participant, role: str) -> dict:
     user = participant.user
     return {
-        "name": user.get_full_name() or participant.badge_id,
+        "name": participant.shown_name() or participant.badge_id,
         "email": user.email if role == Role.ORGANISATEUR else "",
         "badge_id": participant.badge_id,
     }

@@ -89,19 +89,19 @@ class VisitorLookupSerializer(serializers.Serializer):
     user = serializers.DictField(help_text="first_name, last_name, email (null without consent).")
 
     def to_representation(self, participant):
-        user = participant.user
-        contact = visitor_contact(user)
+        contact = visitor_contact(participant)
         email = contact.get("email")
+        first_name, last_name = participant.first_name, participant.last_name  # what the event shows
         return {
             "badge_id": participant.badge_id,
             "full_name": contact["name"],
-            "first_name": user.first_name,
-            "last_name": user.last_name,
+            "first_name": first_name,
+            "last_name": last_name,
             "email": email,
             "phone": contact.get("phone"),
             "company": contact.get("company"),
             "contact_shared": contact["contact_shared"],
-            "user": {"first_name": user.first_name, "last_name": user.last_name, "email": email},
+            "user": {"first_name": first_name, "last_name": last_name, "email": email},
         }
 
 
@@ -131,7 +131,7 @@ class AppScanSerializer(serializers.Serializer):
 
     def to_representation(self, scan):
         exposant: Exposant = self.context["exposant"]
-        contact = visitor_contact(scan.participant.user)
+        contact = visitor_contact(scan.participant)
         return {
             "id": str(scan.pk),
             "exposant": str(exposant.pk),
@@ -205,6 +205,10 @@ def participants_collection(request, *args, **kwargs):
     return _our_participants(request)
 
 
+# Its methods are our collection's (makeplus.error_handling.MethodNotAllowedMiddleware: 405 for the others).
+participants_collection.methods_of = _our_participants
+
+
 @extend_validation_errors(["wrong_event"], field_name="event_id", methods=["post"])
 class ScanParticipantView(EventScoped, APIView):
     """Record a visit at the caller's stand from the scanned badge text (201; the app accepts 200/201)."""
@@ -269,7 +273,7 @@ def leads_xlsx(profile: Exposant, scans) -> HttpResponse:
     header = [_("Scanned at"), _("Name"), _("Email"), _("Phone"), _("Company"), _("Visit"), _("Rating"), _("Notes")]
     sheet.append([str(label) for label in header])
     for scan in scans:
-        visitor = visitor_contact(scan.participant.user)
+        visitor = visitor_contact(scan.participant)
         row = [
             _xlsx_value(scan.scanned_at),
             visitor["name"],

@@ -30,6 +30,7 @@ from events.models import (
 )
 from events.roles import SHIFT_ROLES
 from events.services import assign_user, create_event, update_assignment, update_event
+from events.services.membership import accept_event
 from events.services.participants import add_participant, ensure_badge, update_participant
 from events.services.programme import create_room, create_session, update_room, update_session
 from events.services.questions import answer_question, ask_question, toggle_upvote
@@ -515,6 +516,9 @@ def ensure_assignment(
     elif assignment.role != role or not assignment.is_active:
         assignment = update_assignment(assignment=assignment, actor=assigned_by, role=role, is_active=True)
         log(f"reset {user.email} to {role} (active) in {event.name}")
+    # Demo people have opened their events already (selecting accepts, events/services/membership.py).
+    if accept_event(user=user, event_id=event.pk):
+        assignment.refresh_from_db(fields=["accepted_at"])
     return assignment
 
 

@@ -498,7 +498,11 @@ def _unique_badge_ids(count: int) -> list[str]:
 
 def _make_participants(spec, event, organisateur, people, rooms, plan: _Plan, opening, progress) -> list[Participant]:
     assignments = [
-        UserEventAssignment(user=user, event=event, role=Role.PARTICIPANT, assigned_by=organisateur) for user in people
+        # Load-event people have opened the event (accepted): their profile is what the event shows.
+        UserEventAssignment(
+            user=user, event=event, role=Role.PARTICIPANT, assigned_by=organisateur, accepted_at=opening
+        )
+        for user in people
     ]
     total = 2 * len(people)
     for n, batch in enumerate(_batches(assignments, 5000)):
@@ -512,6 +516,9 @@ def _make_participants(spec, event, organisateur, people, rooms, plan: _Plan, op
                 user=user,
                 event=event,
                 kind=Participant.Kind.PARTICIPANT,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                phone=user.phone,
                 badge_id=badge_id,
                 is_checked_in=entered is not None,
                 checked_in_at=None if entered is None else _moment(opening, entered),

@@ -28,7 +28,7 @@ def test_register_creates_account_and_returns_tokens(api_client):
     body = response.json()
     assert body["user"]["email"] == "amina.kaci@example.dz"
     assert body["user"]["full_name"] == "Amina Kaci"
-    assert body["user"]["share_contact_with_exposants"] is True
+    assert body["user"]["share_contact_with_exposants"] is False  # opt-in: asked in the profile
     assert set(body) == {"access", "refresh", "user", "events", "current_event", "requires_event_selection"}
     assert (body["events"], body["current_event"], body["requires_event_selection"]) == ([], None, False)
     assert User.objects.get().email == "amina.kaci@example.dz"

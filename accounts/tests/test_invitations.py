@@ -148,6 +148,27 @@ def test_the_web_link_sets_the_password_once(smtp_server, capture, prepared, eve
     )
 
 
+@pytest.mark.parametrize(("ticked", "shared"), [(False, False), (True, True)])
+def test_the_web_link_asks_for_contact_sharing_unticked(smtp_server, capture, prepared, event_a, ticked, shared):
+    AssignmentFactory(user=prepared, event=event_a, role=Role.PARTICIPANT, accepted_at=None)
+    _invite(capture, prepared, event_a)
+    path = link_in(smtp_server.messages[0]).removeprefix("http://localhost:8000")
+    browser = Client()
+
+    page = browser.get(path).content.decode()
+    form = {"new_password1": PASSWORD, "new_password2": PASSWORD}
+    if ticked:
+        form["share_contact_with_exposants"] = "on"
+    done = browser.post(path, form)
+
+    assert '<input type="checkbox" name="share_contact_with_exposants" id="id_share_contact_with_exposants">' in page
+    assert done.status_code == 200
+    prepared.refresh_from_db()
+    assert prepared.share_contact_with_exposants is shared
+    # Using the invitation accepts its event: the event now shows the profile.
+    assert prepared.event_assignments.get(event=event_a).accepted_at is not None
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("token", ["garbage", "x" * 300, "eyJpIjoxfQ:1abc:def"])
 def test_a_forged_link_is_a_404_page(db, token):

@@ -169,6 +169,7 @@ def test_export_is_exactly_the_callers_data(world, client_for, event_a):
             "badge_id": badge.badge_id,
             "badge_version": 1,
             "created_at": iso(badge.created_at),
+            "registration": {"first_name": "Amina", "last_name": "Kaci", "phone": "+213550112233"},
             "access_all_rooms": False,
             "allowed_rooms": [_room(atlas)],
             "presence": {
@@ -300,6 +301,7 @@ def test_export_of_an_exposant_lists_its_stand_and_leads_with_consent(world, cli
             "leads": [
                 {
                     "visitor": {
+                        "full_name": "Amina Kaci",
                         "name": "Amina Kaci",
                         "contact_shared": True,
                         "email": "amina@example.dz",
@@ -311,7 +313,7 @@ def test_export_of_an_exposant_lists_its_stand_and_leads_with_consent(world, cli
                     "rating": 4,
                 },
                 {
-                    "visitor": {"name": "Bilal Kaci", "contact_shared": False},
+                    "visitor": {"full_name": "Bilal Kaci", "name": "Bilal Kaci", "contact_shared": False},
                     "scanned_at": iso(leads[bilal.pk].scanned_at),
                     "notes": "À rappeler",
                     "rating": None,

@@ -28,19 +28,34 @@ class RoomAccess(models.Model):
 
     # Kept when a badge is removed: the log outlives the badge (badge_input keeps what was scanned).
     participant = models.ForeignKey(
-        "events.Participant", on_delete=models.SET_NULL, null=True, blank=True, related_name="room_accesses"
+        "events.Participant",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="room_accesses",
+        verbose_name=_("participant"),
     )
     badge_input = models.CharField(_("badge input"), max_length=255, blank=True)
-    room = models.ForeignKey("events.Room", on_delete=models.CASCADE, related_name="accesses")
+    room = models.ForeignKey("events.Room", on_delete=models.CASCADE, related_name="accesses", verbose_name=_("room"))
     session = models.ForeignKey(
-        "events.Session", on_delete=models.SET_NULL, null=True, blank=True, related_name="room_accesses"
+        "events.Session",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="room_accesses",
+        verbose_name=_("session"),
     )
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.ENTRY)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     denial_reason = models.CharField(_("denial reason"), max_length=30, choices=Reason.choices, blank=True)
     already_inside = models.BooleanField(_("already inside"), default=False)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
     )
     scanned_at = models.DateTimeField(_("scanned at"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
@@ -99,7 +114,9 @@ class RoomScanCount(models.Model):
     door scan in its own transaction (events/counters.py: count_scan), rebuilt from the log by
     ``manage.py recount``. Occupancy resets are not door decisions and are not counted."""
 
-    room = models.ForeignKey("events.Room", on_delete=models.CASCADE, related_name="scan_counts")
+    room = models.ForeignKey(
+        "events.Room", on_delete=models.CASCADE, related_name="scan_counts", verbose_name=_("room")
+    )
     day = models.DateField(_("day"))  # at the event: events.calendar.event_zone
     hour = models.PositiveSmallIntegerField(_("hour"))  # 0–23, at the event
     status = models.CharField(_("status"), max_length=10, choices=RoomAccess.Status.choices)

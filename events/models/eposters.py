@@ -81,7 +81,9 @@ def validate_thumbnail(file) -> None:
 
 
 class EPoster(models.Model):
-    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="eposters")
+    event = models.ForeignKey(
+        "events.Event", on_delete=models.CASCADE, related_name="eposters", verbose_name=_("event")
+    )
     title = models.CharField(_("title"), max_length=300)
     authors = models.CharField(_("authors"), max_length=500, blank=True)
     co_authors = models.CharField(_("co-authors"), max_length=1000, blank=True)
@@ -102,10 +104,15 @@ class EPoster(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("e-poster")

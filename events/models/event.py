@@ -56,10 +56,15 @@ class Event(models.Model):
         help_text=_("Anyone with the link may see the e-poster gallery, without signing in."),
     )
     created_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="created_events"
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="created_events",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("event")
@@ -84,15 +89,27 @@ class UserEventAssignment(models.Model):
     """The role a user holds in one event. Authorization re-reads it on every request."""
 
     user = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_assignments"
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="event_assignments",
+        verbose_name=_("user"),
     )
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="assignments")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("event"))
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
     assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
     assigned_by = models.ForeignKey(
-        django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
     )
+    # Privacy by default (SPEC "Privacy"): someone added by another person has not accepted yet; until
+    # then the event sees only what was typed or imported about them, never their account's profile.
+    # Using the invitation, or selecting the event after signing in, accepts (accounts/consent.py).
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("event assignment")

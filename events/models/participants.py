@@ -2,6 +2,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 # Typed by hand at the door when a QR code will not scan: no 0/O, 1/I/L.
@@ -26,19 +28,33 @@ class Participant(models.Model):
         PARTICIPANT = "participant", _("Participant")
         EXPOSANT = "exposant", _("Exposant")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badges")
-    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="badges", verbose_name=_("user")
+    )
+    event = models.ForeignKey(
+        "events.Event", on_delete=models.CASCADE, related_name="participants", verbose_name=_("event")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PARTICIPANT)
     badge_id = models.CharField(_("badge id"), max_length=16, unique=True, default=new_badge_id, editable=False)
     # Bumped when the badge is re-issued: codes signed with an older version are revoked.
     badge_version = models.PositiveIntegerField(_("badge version"), default=1, editable=False)
     qr_code_data = models.TextField(_("QR code data"), blank=True, editable=False)
+    # Revoked without a replacement (a lost or stolen badge, someone turned away): every code and the
+    # typed id of this badge are refused (reason "revoked") until it is re-issued.
+    badge_revoked_at = models.DateTimeField(_("badge revoked at"), null=True, blank=True, editable=False)
+    # Registration data: what the organisateur typed or imported for this event. Shown (and printed on
+    # the badge) until the holder accepts the event; afterwards the account's own profile is shown.
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_checked_in = models.BooleanField(_("checked in"), default=False)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     # Room access: every active room of the event when access_all_rooms is set; otherwise only
     # allowed_rooms, and an empty set then means no room at all (never open by accident).
     access_all_rooms = models.BooleanField(_("access to all rooms"), default=True)
-    allowed_rooms = models.ManyToManyField("events.Room", blank=True, related_name="allowed_participants")
+    allowed_rooms = models.ManyToManyField(
+        "events.Room", blank=True, related_name="allowed_participants", verbose_name=_("allowed rooms")
+    )
     # Presence: the one room the holder is inside now (door scans move it; Room.current_participants
     # counts these rows and `manage.py recount` rebuilds it from them).
     current_room = models.ForeignKey(
@@ -48,14 +64,15 @@ class Participant(models.Model):
         blank=True,
         related_name="present_participants",
         editable=False,
+        verbose_name=_("current room"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("participant")
         verbose_name_plural = _("participants")
-        ordering = ["event", "user__last_name", "user__first_name"]
+        ordering = ["event", "last_name", "first_name"]
         constraints = [
             models.UniqueConstraint(fields=["user", "event"], name="participant_one_badge_per_event"),
             models.CheckConstraint(
@@ -65,7 +82,31 @@ class Participant(models.Model):
         indexes = [models.Index(fields=["event", "kind"], name="participant_event_kind_idx")]
 
     def __str__(self):
-        return f"{self.user.get_full_name()} ({self.badge_id})"
+        return f"{self.shown_name() or self.user.email} ({self.badge_id})"
+
+    # --- what the event shows about the holder (SPEC "Privacy") ---------------------------------
+    # The registration data above: what was typed or imported until the holder accepts the event,
+    # then a copy of the account's profile kept current (events/services/membership.py), so every
+    # read of a holder's name or phone stays on this row. The photo exists only on the account: it
+    # is shown once ``holder_accepted`` (querysets that list photos annotate it, see below).
+
+    @cached_property
+    def holder_accepted(self) -> bool:
+        from events.models.event import UserEventAssignment
+
+        return UserEventAssignment.objects.filter(
+            event_id=self.event_id, user_id=self.user_id, accepted_at__isnull=False
+        ).exists()
+
+    def shown_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def shown_phone(self) -> str:
+        return self.phone
+
+    def shown_photo(self):
+        """The account's photo (a FieldFile), or None: never before the holder accepts the event."""
+        return self.user.photo if self.user.photo and self.holder_accepted else None
 
     def may_enter(self, room, *, listed: bool | None = None) -> bool:
         """Room permission only (payment, capacity and the rest belong to the door scan). ``listed``:
@@ -77,13 +118,26 @@ class Participant(models.Model):
         return self.allowed_rooms.filter(pk=room.pk).exists() if listed is None else listed
 
 
+def holder_accepted_annotation() -> Exists:
+    """``.annotate(holder_accepted=holder_accepted_annotation())`` on a Participant queryset."""
+    from events.models.event import UserEventAssignment
+
+    return Exists(
+        UserEventAssignment.objects.filter(
+            event_id=OuterRef("event_id"), user_id=OuterRef("user_id"), accepted_at__isnull=False
+        )
+    )
+
+
 class EventBadgeKey(models.Model):
     """The Ed25519 key pair that signs an event's badges. The private half never leaves the server."""
 
-    event = models.OneToOneField("events.Event", on_delete=models.CASCADE, primary_key=True, related_name="badge_key")
-    private_key = models.BinaryField(editable=False)
-    public_key = models.BinaryField(editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    event = models.OneToOneField(
+        "events.Event", on_delete=models.CASCADE, primary_key=True, related_name="badge_key", verbose_name=_("event")
+    )
+    private_key = models.BinaryField(editable=False, verbose_name=_("private key"))
+    public_key = models.BinaryField(editable=False, verbose_name=_("public key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("badge signing key")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Room(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="rooms")
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="rooms", verbose_name=_("event"))
     name = models.CharField(_("name"), max_length=150)
     description = models.TextField(_("description"), blank=True)
     capacity = models.PositiveIntegerField(_("capacity"))
@@ -16,10 +16,15 @@ class Room(models.Model):
     current_participants = models.PositiveIntegerField(_("current participants"), default=0, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("room")
@@ -50,8 +55,10 @@ class Session(models.Model):
         ATELIER = "atelier", _("Atelier")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="sessions")
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="sessions")
+    event = models.ForeignKey(
+        "events.Event", on_delete=models.CASCADE, related_name="sessions", verbose_name=_("event")
+    )
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("room"))
     title = models.CharField(_("title"), max_length=255)
     description = models.TextField(_("description"), blank=True)
     start_time = models.DateTimeField(_("start time"))
@@ -70,14 +77,25 @@ class Session(models.Model):
     metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("cancelled by"),
     )
     cancel_reason = models.CharField(_("cancellation reason"), max_length=500, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("session")
@@ -134,17 +152,26 @@ class SessionAccess(models.Model):
     # The statuses that hold a place in the atelier (a cancelled access gave it back).
     PLACE_STATUSES = (Status.REGISTERED, Status.PAID)
 
-    participant = models.ForeignKey("events.Participant", on_delete=models.CASCADE, related_name="session_accesses")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="accesses")
+    participant = models.ForeignKey(
+        "events.Participant", on_delete=models.CASCADE, related_name="session_accesses", verbose_name=_("participant")
+    )
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="accesses", verbose_name=_("session"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
     amount = models.DecimalField(_("amount (DZD)"), max_digits=10, decimal_places=2, null=True, blank=True)
     payment_method = models.CharField(_("payment method"), max_length=20, choices=Method.choices, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # The desk's receipt for a payment recorded in the back office (blank when none was given).
+    receipt_number = models.CharField(_("receipt number"), max_length=50, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("atelier access")

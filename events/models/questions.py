@@ -16,19 +16,28 @@ QUESTION_MAX_LENGTH = 1000
 
 
 class SessionQuestion(models.Model):
-    session = models.ForeignKey("events.Session", on_delete=models.CASCADE, related_name="questions")
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_questions")
+    session = models.ForeignKey(
+        "events.Session", on_delete=models.CASCADE, related_name="questions", verbose_name=_("session")
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_questions", verbose_name=_("asked by")
+    )
     text = models.CharField(_("question"), max_length=QUESTION_MAX_LENGTH)
     is_anonymous = models.BooleanField(_("anonymous"), default=False)
     is_hidden = models.BooleanField(_("hidden"), default=False, help_text=_("Hidden by a moderator."))
     answer = models.TextField(_("answer"), blank=True)
     answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     upvote_count = models.PositiveIntegerField(_("upvotes"), default=0, editable=False)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("session question")
@@ -61,9 +70,13 @@ class SessionQuestion(models.Model):
 
 
 class QuestionUpvote(models.Model):
-    question = models.ForeignKey(SessionQuestion, on_delete=models.CASCADE, related_name="upvotes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    question = models.ForeignKey(
+        SessionQuestion, on_delete=models.CASCADE, related_name="upvotes", verbose_name=_("question")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("question upvote")

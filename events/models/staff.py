@@ -15,18 +15,27 @@ class RoomAssignment(models.Model):
     in the service, and on PostgreSQL by an exclusion constraint (migration 0005).
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_assignments")
-    room = models.ForeignKey("events.Room", on_delete=models.CASCADE, related_name="staff_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_assignments", verbose_name=_("user")
+    )
+    room = models.ForeignKey(
+        "events.Room", on_delete=models.CASCADE, related_name="staff_assignments", verbose_name=_("room")
+    )
     role = models.CharField(_("role"), max_length=30, choices=SHIFT_ROLE_CHOICES)
     start_time = models.DateTimeField(_("start time"))
     end_time = models.DateTimeField(_("end time"))
     is_active = models.BooleanField(_("active"), default=True)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
     assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("room assignment")

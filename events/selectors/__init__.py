@@ -1,6 +1,7 @@
 """Reads for events and assignments, always starting from what the caller may see."""
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Concat
 
 from events.calendar import event_today
 from events.models import Event, Role, Room, RoomScanCount, Session, SessionQuestion, UserEventAssignment
@@ -11,7 +12,7 @@ def events_for_user(user) -> QuerySet[Event]:
     if not user.is_authenticated:
         return Event.objects.none()
     return Event.objects.filter(assignments__user=user, assignments__is_active=True).annotate(
-        my_role=F("assignments__role")
+        my_role=F("assignments__role"), my_accepted_at=F("assignments__accepted_at")
     )
 
 
@@ -21,7 +22,9 @@ def active_assignment(*, user, event_id) -> UserEventAssignment | None:
     )
 
 
-def event_summary(event: Event, role: str) -> dict:
+def event_summary(event: Event, role: str, accepted: bool = True) -> dict:
+    """``accepted``: false for an event someone else put the user in and the user has not opened yet
+    (selecting it accepts it; ``POST /api/auth/my-events/{id}/leave/`` leaves it)."""
     return {
         "id": event.id,
         "name": event.name,
@@ -31,16 +34,44 @@ def event_summary(event: Event, role: str) -> dict:
         "end_date": event.end_date,
         "location": event.location,
         "logo_url": event.logo_url,
+        "accepted": accepted,
     }
 
 
 def event_summaries_for_user(user) -> list[dict]:
     """What login and my-events show: each active event with the user's role in it."""
-    return [event_summary(event, event.my_role) for event in events_for_user(user).order_by("start_date", "name")]
+    return [
+        event_summary(event, event.my_role, event.my_accepted_at is not None)
+        for event in events_for_user(user).order_by("start_date", "name")
+    ]
 
 
 def assignments_for_event(event) -> QuerySet[UserEventAssignment]:
-    return UserEventAssignment.objects.filter(event=event).select_related("user", "assigned_by")
+    return (
+        UserEventAssignment.objects.filter(event=event)
+        .select_related("user", "assigned_by")
+        .annotate(searchable_name=searchable_name(Q(accepted_at__isnull=False)))
+    )
+
+
+def searchable_name(accepted: Q) -> Case:
+    """The member's name for ``?search=``, only once it accepted the event: before, searching a name
+    must not tell whether the account behind an email bears it (SPEC "Privacy")."""
+    return Case(
+        When(accepted, then=Concat("user__first_name", Value(" "), "user__last_name")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def member_accepted(*, event_ref: str = "event_id", user_ref: str = "user_id") -> Exists:
+    """Annotation: the row's user accepted the row's event (``member_accepted``, read by
+    events/serializers: ``hide_unaccepted_name``); the refs name the event and user from the row."""
+    return Exists(
+        UserEventAssignment.objects.filter(
+            event_id=OuterRef(event_ref), user_id=OuterRef(user_ref), accepted_at__isnull=False
+        )
+    )
 
 
 def members_by_role(event) -> dict[str, int]:

@@ -27,8 +27,8 @@ def registrations_for_session(session: Session, *, status: str | None = None, se
         accesses = accesses.filter(status=status)
     if search:
         accesses = accesses.filter(
-            Q(participant__user__first_name__icontains=search)
-            | Q(participant__user__last_name__icontains=search)
+            Q(participant__first_name__icontains=search)  # registration data (SPEC "Privacy")
+            | Q(participant__last_name__icontains=search)
             | Q(participant__user__email__icontains=search)
             | Q(participant__badge_id__icontains=search)
         )

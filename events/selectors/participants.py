@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from events.models import Participant, Room
+from events.models.participants import holder_accepted_annotation
 
 
 def participants_for_event(event) -> QuerySet[Participant]:
@@ -10,6 +11,7 @@ def participants_for_event(event) -> QuerySet[Participant]:
     return (
         Participant.objects.filter(event=event)
         .select_related("user")
+        .annotate(holder_accepted=holder_accepted_annotation())
         .prefetch_related(Prefetch("allowed_rooms", queryset=Room.objects.only("id", "event_id", "name")))
     )
 
@@ -21,6 +23,7 @@ def badge_of(*, user, event) -> Participant | None:
     return (
         Participant.objects.filter(user=user, event=event)
         .select_related("user", "event")
+        .annotate(holder_accepted=holder_accepted_annotation())
         .prefetch_related(Prefetch("allowed_rooms", queryset=Room.objects.only("id", "event_id", "name")))
         .first()
     )
@@ -28,4 +31,8 @@ def badge_of(*, user, event) -> Participant | None:
 
 def badges_for_print(queryset) -> QuerySet[Participant]:
     """Rows of the admin's badge sheet: holder and event in the same query."""
-    return queryset.select_related("user", "event").order_by("event__name", "user__last_name", "user__first_name", "pk")
+    return (
+        queryset.select_related("user", "event")
+        .annotate(holder_accepted=holder_accepted_annotation())
+        .order_by("event__name", "last_name", "first_name", "pk")
+    )

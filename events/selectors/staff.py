@@ -13,6 +13,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from events.models import RoomAssignment
+from events.selectors import member_accepted, searchable_name
 
 
 def role_held_q() -> Q:
@@ -41,6 +42,7 @@ def staff_on_duty(*, room, at=None) -> QuerySet[RoomAssignment]:
     return (
         RoomAssignment.objects.filter(on_duty_q(at or timezone.now()), room=room)
         .select_related("user")
+        .annotate(member_accepted=member_accepted(event_ref="room__event_id"))
         .order_by("role", "end_time")
     )
 
@@ -70,4 +72,9 @@ def covered(shifts: list[Shift], *, room_id, at) -> bool:
 
 
 def assignments_for_event(event) -> QuerySet[RoomAssignment]:
-    return RoomAssignment.objects.filter(room__event=event).select_related("user", "room", "assigned_by")
+    return (
+        RoomAssignment.objects.filter(room__event=event)
+        .select_related("user", "room", "assigned_by")
+        .annotate(member_accepted=member_accepted(event_ref="room__event_id"))
+        .annotate(searchable_name=searchable_name(Q(member_accepted=True)))
+    )

@@ -122,17 +122,37 @@ class EventStatisticsSerializer(serializers.Serializer):
 class UserBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
-    full_name = serializers.CharField(source="get_full_name")
+    full_name = serializers.CharField(
+        source="get_full_name", help_text=_("The email until the person accepts the event, then its name.")
+    )
+
+
+def hide_unaccepted_name(row, data: dict, key: str) -> dict:
+    """A member someone added by email shows only that email until it accepts the event (SPEC
+    "Privacy"): ``row`` is annotated ``member_accepted`` by its selector (else read here, one query)."""
+    accepted = getattr(row, "member_accepted", None)
+    if accepted is None:
+        accepted = getattr(row, "accepted_at", None) is not None or (
+            UserEventAssignment.objects.filter(
+                user_id=row.user_id, event_id=row.room.event_id, accepted_at__isnull=False
+            ).exists()
+            if hasattr(row, "room")
+            else False
+        )
+    if not accepted and data.get(key):
+        data[key]["full_name"] = data[key]["email"]
+    return data
 
 
 class ManagedRoomSerializer(serializers.Serializer):
-    room_id = serializers.CharField()
+    room_id = serializers.UUIDField()
     room_name = serializers.CharField()
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
     user = UserBriefSerializer(read_only=True)
-    assigned_by = serializers.EmailField(source="assigned_by.email", read_only=True, allow_null=True, default=None)
+    # A person is an object with id and full_name, not an email (README "API conventions").
+    assigned_by = UserBriefSerializer(read_only=True, allow_null=True)
     room_assignment = serializers.SerializerMethodField(
         help_text=_(
             "Shift roles: the room of the shift on duty now, else of the next shift starting later today "
@@ -140,10 +160,30 @@ class AssignmentSerializer(serializers.ModelSerializer):
         )
     )
 
+    accepted = serializers.SerializerMethodField(
+        help_text=_("Whether the person accepted the event; until then only its email is shown.")
+    )
+
     class Meta:
         model = UserEventAssignment
-        fields = ["id", "user", "event", "role", "is_active", "assigned_at", "assigned_by", "room_assignment"]
+        fields = [
+            "id",
+            "user",
+            "event",
+            "role",
+            "is_active",
+            "accepted",
+            "assigned_at",
+            "assigned_by",
+            "room_assignment",
+        ]
         read_only_fields = fields
+
+    def get_accepted(self, obj) -> bool:
+        return obj.accepted_at is not None
+
+    def to_representation(self, instance):
+        return hide_unaccepted_name(instance, super().to_representation(instance), "user")
 
     @extend_schema_field(ManagedRoomSerializer(allow_null=True))
     def get_room_assignment(self, obj):

@@ -45,16 +45,18 @@ def _one_badge(attrs):
 # --- the holder of a badge ----------------------------------------------------------------------
 
 
-def holder_summary(participant: Participant, request=None) -> dict:
+def holder_summary(participant: Participant, request=None, *, with_photo: bool = True) -> dict:
     """Who holds a badge, as every door answer shows it: the scan's decision and the entrance check
     (:class:`ScanParticipantSerializer`), the statistics' last scans (:class:`StatsParticipantSerializer`,
     without the photo). ``request``: to make the photo's URL absolute."""
-    photo = participant.user.photo.url if participant.user.photo else None
+    photo = participant.shown_photo() if with_photo else None
+    photo = photo.url if photo else None
     if photo and request is not None:
         photo = request.build_absolute_uri(photo)
     return {
         "id": participant.pk,
-        "name": participant.user.get_full_name(),
+        "full_name": participant.shown_name(),
+        "name": participant.shown_name(),  # the same: kept for existing clients (README "API conventions")
         "badge_id": participant.badge_id,
         "kind": participant.kind,
         "photo": photo,
@@ -90,7 +92,8 @@ class VerifyAccessSerializer(serializers.Serializer):
 
 class ScanParticipantSerializer(serializers.Serializer):  # the shape of holder_summary()
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    full_name = serializers.CharField()
+    name = serializers.CharField(help_text=_("Same as full_name (kept for existing clients)."))
     badge_id = serializers.CharField()
     kind = serializers.CharField()
     photo = serializers.CharField(allow_null=True)
@@ -190,7 +193,8 @@ def is_conflict(access: RoomAccess) -> bool:
 
 class AccessParticipantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField(source="user.get_full_name")
+    full_name = serializers.CharField(source="shown_name")
+    name = serializers.CharField(source="shown_name", help_text=_("Same as full_name (kept for existing clients)."))
     badge_id = serializers.CharField()
     kind = serializers.ChoiceField(choices=Participant.Kind.choices)
 
@@ -207,7 +211,8 @@ class AccessSessionSerializer(serializers.Serializer):
 
 class AccessUserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField(source="get_full_name")
+    full_name = serializers.CharField(source="get_full_name")
+    name = serializers.CharField(source="get_full_name", help_text=_("Same as full_name (kept for existing clients)."))
     email = serializers.EmailField()
 
 
@@ -407,7 +412,9 @@ class QrVerifySerializer(serializers.Serializer):
 
 
 class QrVerifyResultSerializer(serializers.Serializer):
-    valid = serializers.BooleanField()
+    # A refused badge reads like at the door: status denied with a reason (README "API conventions").
+    status = serializers.ChoiceField(choices=RoomAccess.Status.choices, help_text=_("granted or denied, as at a door."))
+    valid = serializers.BooleanField(help_text=_("Same as status == granted (kept for existing clients)."))
     reason = serializers.ChoiceField(choices=BADGE_REASONS, allow_null=True, help_text=_("Why the badge is refused."))
     message = serializers.CharField(help_text=_("For the screen, in the request's language."))
     participant = ScanParticipantSerializer(
@@ -466,14 +473,16 @@ class HourCountsSerializer(GrantedDeniedSerializer):
 
 class StatsParticipantSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    full_name = serializers.CharField()
+    name = serializers.CharField(help_text=_("Same as full_name (kept for existing clients)."))
     badge_id = serializers.CharField()
     kind = serializers.ChoiceField(choices=Participant.Kind.choices)
 
 
 class StatsVerifierSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    full_name = serializers.CharField()
+    name = serializers.CharField(help_text=_("Same as full_name (kept for existing clients)."))
 
 
 def last_scan_row(access: RoomAccess) -> dict:
@@ -481,14 +490,16 @@ def last_scan_row(access: RoomAccess) -> dict:
     participant, verifier = access.participant, access.verified_by
     return {
         "id": access.pk,
-        "participant": None if participant is None else holder_summary(participant),
+        "participant": None if participant is None else holder_summary(participant, with_photo=False),
         "badge_input": "" if participant is not None else access.badge_input,
         "direction": access.direction,
         "status": access.status,
         "reason": access.denial_reason or None,
         "offline": access.offline,
         "scanned_at": access.scanned_at,
-        "verified_by": None if verifier is None else {"id": verifier.pk, "name": verifier.get_full_name()},
+        "verified_by": None
+        if verifier is None
+        else {"id": verifier.pk, "full_name": verifier.get_full_name(), "name": verifier.get_full_name()},
     }
 
 

@@ -61,6 +61,9 @@ class AtelierPaymentSerializer(serializers.Serializer):
         help_text=_("Amount received in DZD; the atelier's price when omitted. Must be greater than zero."),
     )
     method = serializers.ChoiceField(choices=SessionAccess.Method.choices, help_text=_("How it was paid."))
+    receipt_number = serializers.CharField(
+        required=False, allow_blank=True, max_length=50, default="", help_text=_("The receipt handed over, if any.")
+    )
 
     def validate(self, attrs):
         given = [name for name in ("participant_id", "badge_id") if attrs.get(name) not in (None, "")]
@@ -81,8 +84,9 @@ class AtelierPaymentSerializer(serializers.Serializer):
 
 
 class AtelierRegistrantSerializer(serializers.ModelSerializer):
-    first_name = serializers.CharField(source="user.first_name", read_only=True)
-    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    # The badge's registration data: the profile's once the holder accepted (SPEC "Privacy").
+    first_name = serializers.CharField(read_only=True)
+    last_name = serializers.CharField(read_only=True)
     email = serializers.EmailField(source="user.email", read_only=True)
 
     class Meta:
@@ -115,6 +119,7 @@ class AtelierRegistrationSerializer(serializers.ModelSerializer):
             "amount",
             "payment_method",
             "paid_at",
+            "receipt_number",
             "recorded_by",
             "created_at",
             "updated_at",

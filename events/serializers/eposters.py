@@ -8,8 +8,6 @@ import os
 
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from events.models import EPoster
@@ -29,9 +27,9 @@ def download_name(poster: EPoster, field_file, stem: str = "") -> str:
     return f"{base}{stem}{extension}"
 
 
-@extend_schema_field(OpenApiTypes.URI)
 class SignedFileField(serializers.FileField):
-    """Uploads like a FileField (multipart); reads as a short-lived signed link (null without a file)."""
+    """Uploads like a FileField (multipart); reads as a short-lived signed link (null without a file). Its schema:
+    makeplus.openapi.SignedFileFieldExtension."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)

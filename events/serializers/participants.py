@@ -12,16 +12,24 @@ _KIND_HELP = _("participant, or exposant (exhibitors hold badges too). The holde
 
 
 class ParticipantUserSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    email = serializers.EmailField(read_only=True)
-    full_name = serializers.CharField(source="get_full_name", read_only=True)
-    phone = serializers.CharField(read_only=True)
+    """The holder as the event sees it (read from the Participant): its registration data until it
+    accepts the event, then its profile (SPEC "Privacy"; ``Participant.shown_name``)."""
+
+    id = serializers.IntegerField(source="user_id", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="shown_name", read_only=True)
+    phone = serializers.CharField(source="shown_phone", read_only=True)
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
     """A badge holder. ``qr_code_data`` is shown only to the event's organisateurs and to the holder."""
 
-    user = ParticipantUserSerializer(read_only=True)
+    user = ParticipantUserSerializer(source="*", read_only=True)
+    accepted = serializers.BooleanField(
+        source="holder_accepted",
+        read_only=True,
+        help_text=_("Whether the holder accepted the event; until then only its registration data is shown."),
+    )
     allowed_rooms = serializers.PrimaryKeyRelatedField(
         many=True,
         read_only=True,
@@ -39,6 +47,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "user",
+            "accepted",
             "event",
             "kind",
             "badge_id",
@@ -86,6 +95,7 @@ class ParticipantCreateSerializer(serializers.Serializer):
     )
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=30, default="")
     kind = serializers.ChoiceField(
         choices=Participant.Kind.choices, default=Participant.Kind.PARTICIPANT, help_text=_KIND_HELP
     )
@@ -127,12 +137,16 @@ class BadgeSerializer(serializers.Serializer):
     badge_version = serializers.IntegerField()
     qr_code_data = serializers.CharField(help_text=_("Signed payload to put in the QR code."))
     kind = serializers.ChoiceField(choices=Participant.Kind.choices)
-    holder_name = serializers.SerializerMethodField()
+    full_name = serializers.SerializerMethodField(help_text=_("The holder's name (its email when it has none)."))
+    holder_name = serializers.SerializerMethodField(help_text=_("Same as full_name (kept for existing clients)."))
     event_id = serializers.UUIDField()
     event_name = serializers.CharField(source="event.name")
 
+    def get_full_name(self, obj) -> str:
+        return obj.shown_name() or obj.user.email
+
     def get_holder_name(self, obj) -> str:
-        return obj.user.get_full_name() or obj.user.email
+        return self.get_full_name(obj)
 
 
 class QrGenerateSerializer(serializers.Serializer):

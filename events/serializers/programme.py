@@ -173,7 +173,7 @@ class SessionCancelSerializer(serializers.Serializer):
 
 
 class RoomParticipantSerializer(serializers.ModelSerializer):
-    full_name = serializers.CharField(source="user.get_full_name")
+    full_name = serializers.CharField(source="shown_name")  # registration data until accepted (SPEC "Privacy")
     email = serializers.EmailField(source="user.email")
 
     class Meta:

@@ -62,15 +62,16 @@ class SessionQuestionSerializer(serializers.ModelSerializer):
     def get_is_mine(self, obj) -> bool:
         return obj.asked_by_id == self._viewer_id()
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(serializers.CharField(help_text=_("Who answered; empty while unanswered.")))
     def get_answered_by(self, obj):
-        return obj.answered_by.get_full_name() if obj.answered_by_id else None
+        # Empty text is "", never null (README "API conventions").
+        return obj.answered_by.get_full_name() if obj.answered_by_id else ""
 
     def to_representation(self, obj):
         data = super().to_representation(obj)
         if obj.is_hidden and not self.context.get("moderator"):
             # A tombstone: the id and the fact it is hidden, nothing of its content or author.
-            data.update(text="", author=None, is_mine=False, answer="", answered_by=None, upvote_count=0)
+            data.update(text="", author=None, is_mine=False, answer="", answered_by="", upvote_count=0)
             data.update(has_upvoted=False, is_anonymous=False)
         return data
 

@@ -6,7 +6,7 @@ from events.models import Room, RoomAssignment
 from events.scoping import EventRelatedField
 from events.selectors import members_of_event
 from events.selectors.programme import rooms_for_event
-from events.serializers import UserBriefSerializer
+from events.serializers import UserBriefSerializer, hide_unaccepted_name
 from events.serializers.programme import RoomBriefSerializer
 from makeplus.datetimes import SERIALIZER_FIELD_MAPPING
 
@@ -20,7 +20,8 @@ class RoomAssignmentSerializer(serializers.ModelSerializer):
     user_detail = UserBriefSerializer(source="user", read_only=True)
     room = EventRelatedField(rooms_for_event, model=Room)
     room_detail = RoomBriefSerializer(source="room", read_only=True)
-    assigned_by = serializers.EmailField(source="assigned_by.email", read_only=True, allow_null=True, default=None)
+    # A person is an object with id and full_name, not an email (README "API conventions").
+    assigned_by = UserBriefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = RoomAssignment
@@ -41,6 +42,9 @@ class RoomAssignmentSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
+    def to_representation(self, instance):
+        return hide_unaccepted_name(instance, super().to_representation(instance), "user_detail")
+
 
 class OnDutySerializer(serializers.ModelSerializer):
     user = UserBriefSerializer(read_only=True)
@@ -48,3 +52,6 @@ class OnDutySerializer(serializers.ModelSerializer):
     class Meta:
         model = RoomAssignment
         fields = ["id", "user", "role", "start_time", "end_time"]
+
+    def to_representation(self, instance):
+        return hide_unaccepted_name(instance, super().to_representation(instance), "user")

@@ -1,10 +1,11 @@
 """Writes on events and role assignments."""
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.invitations import invite_if_needed  # part accounts
-from accounts.models import User, normalize_email
+from accounts.models import User
 from events.counters import EVENT_TOTALS
 from events.models import Event, Participant, Role, UserEventAssignment
 from events.roles import BADGE_HOLDERS
@@ -27,7 +28,9 @@ def create_event(*, created_by: User, **fields) -> Event:
     event = Event(created_by=created_by, **fields)
     event.full_clean()
     event.save()
-    UserEventAssignment.objects.create(user=created_by, event=event, role=Role.ORGANISATEUR, assigned_by=created_by)
+    UserEventAssignment.objects.create(
+        user=created_by, event=event, role=Role.ORGANISATEUR, assigned_by=created_by, accepted_at=timezone.now()
+    )  # the creator's own event: accepted (events/services/membership.py)
     return event
 
 
@@ -93,11 +96,13 @@ def assign_user(*, event: Event, user: User, role: str, assigned_by: User | None
     return assignment
 
 
+@transaction.atomic
 def assign_user_by_email(*, event: Event, email: str, role: str, assigned_by: User) -> UserEventAssignment:
-    user = User.objects.filter(email=normalize_email(email)).first()
-    if user is None:
-        raise AppError(_("No account uses this email. Ask the person to register first."), "user_not_found")
-    return assign_user(event=event, user=user, role=role, assigned_by=assigned_by)
+    """The same answer whether an account uses the email or not (SPEC "Privacy"): an unknown address
+    gets a new account and an invitation, like a participant added by email."""
+    from accounts.services import account_for_email
+
+    return assign_user(event=event, user=account_for_email(email), role=role, assigned_by=assigned_by)
 
 
 def _ensure_other_organisateur(assignment: UserEventAssignment) -> None:

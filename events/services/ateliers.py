@@ -131,8 +131,10 @@ def record_payment(
     actor,
     method: str,
     amount: Decimal | None = None,
+    receipt_number: str = "",
 ) -> Registration:
-    """An organisateur records that a participant paid a paid atelier (at the desk, by card...).
+    """An organisateur records that a participant paid a paid atelier (at the desk, by card...),
+    with the number of the receipt handed over, if any.
 
     ``amount`` defaults to the session's price and must be positive (a discount is allowed).
     A participant without a place (never registered, or cancelled) is registered in the same
@@ -166,5 +168,16 @@ def record_payment(
         access.payment_method = method
         access.paid_at = timezone.now()
         access.recorded_by = actor
-        access.save(update_fields=["status", "amount", "payment_method", "paid_at", "recorded_by", "updated_at"])
+        access.receipt_number = receipt_number.strip()
+        access.save(
+            update_fields=[
+                "status",
+                "amount",
+                "payment_method",
+                "paid_at",
+                "recorded_by",
+                "receipt_number",
+                "updated_at",
+            ]
+        )
         return Registration(access=access, created=created)

@@ -59,6 +59,7 @@ from makeplus.jobs import once as job_once
 
 CHUNK = 1000  # rows per lookup and per bulk statement
 _USER_FIELDS = ("first_name", "last_name", "phone", "company")
+_REGISTRATION_FIELDS = ("first_name", "last_name", "phone")  # Participant's copy (SPEC "Privacy")
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -193,9 +194,19 @@ def _plan(event: Event, table: Table, rows: list[ImportRow], by: User | None) ->
             assignment.role, assignment.is_active = kind, True
             step.assignment_changed = True
         step.assignment = assignment
+        # Registration data (what the event shows until the holder accepts): the file's, or the profile's
+        # once the holder accepted the event (events/services/membership.py).
+        accepted = assignment.pk is not None and assignment.accepted_at is not None
+        source = user if accepted else row
+        registration = {name: getattr(source, name) or "" for name in _REGISTRATION_FIELDS}
         if participant is None:
             participant = Participant(  # its badge id is drawn when written (_unique_badge_ids)
-                event=event, user=user, kind=kind, access_all_rooms=row.all_rooms is not False, badge_id=""
+                event=event,
+                user=user,
+                kind=kind,
+                access_all_rooms=row.all_rooms is not False,
+                badge_id="",
+                **registration,
             )
             step.new_participant = True
             if row.all_rooms is False:
@@ -204,6 +215,10 @@ def _plan(event: Event, table: Table, rows: list[ImportRow], by: User | None) ->
             if participant.kind != kind:
                 participant.kind = kind
                 step.participant_changed = True
+            for name, value in registration.items():  # an empty cell erases nothing
+                if value and getattr(participant, name) != value:
+                    setattr(participant, name, value)
+                    step.participant_changed = True
             if row.all_rooms is not None:
                 if participant.access_all_rooms != row.all_rooms:
                     participant.access_all_rooms = row.all_rooms
@@ -325,7 +340,7 @@ def _write(event: Event, planned: list[_Row]) -> None:
     changed = [step.participant for step in planned if step.participant_changed]
     for participant in changed:
         participant.updated_at = now
-    _bulk_update(Participant, changed, ["kind", "access_all_rooms", "updated_at"])
+    _bulk_update(Participant, changed, ["kind", "access_all_rooms", *_REGISTRATION_FIELDS, "updated_at"])
     if new_participants:
         sign = _badge_signer(event)
         first = new_participants[0]

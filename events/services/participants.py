@@ -13,10 +13,12 @@ role in the event, keeping the assignment as history; adding the person again re
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.invitations import invite_if_needed  # part accounts
-from accounts.models import User, normalize_email
+from accounts.models import User
+from accounts.services import account_for_email
 from events import badges
 from events.models import Event, Participant, Role, Room, SessionAccess, UserEventAssignment
 from events.models.participants import new_badge_id
@@ -46,19 +48,6 @@ def _rooms_of(event_id, rooms: Iterable) -> list[Room]:
     if len(found) != len(wanted):
         raise AppError(_("Every allowed room must be a room of this event."), "room_not_in_event")
     return found
-
-
-def _user_for_email(email: str, first_name: str, last_name: str) -> User:
-    """The account using this email, or a new one without a usable password."""
-    email = normalize_email(email)
-    user = User.objects.filter(email=email).first()
-    if user is not None:
-        return user  # an existing account keeps its own name
-    try:
-        with transaction.atomic():
-            return User.objects.create_user(email, password=None, first_name=first_name, last_name=last_name)
-    except IntegrityError:  # created meanwhile by another request
-        return User.objects.get(email=email)
 
 
 def _ensure_role(*, event: Event, user: User, kind: str, actor: User | None) -> UserEventAssignment:
@@ -119,12 +108,16 @@ def add_participant(
     email: str | None = None,
     first_name: str = "",
     last_name: str = "",
+    phone: str = "",
     kind: str = Participant.Kind.PARTICIPANT,
     access_all_rooms: bool = True,
     allowed_rooms: Iterable | None = None,
 ) -> Participant:
     """Give a badge to an existing user or, by email, to a new account (which gets no usable
-    password). The user gets (or gets back) the matching role in the event; the badge is signed."""
+    password). The user gets (or gets back) the matching role in the event; the badge is signed.
+    ``first_name``/``last_name``/``phone`` are the registration data: what the event shows and
+    prints until the holder accepts (events/services/membership.py); an existing account's profile
+    is neither read nor changed."""
     if (user is None) == (not email):
         raise AppError(_("Give either an existing user or an email."), "user_or_email_required")
     if kind not in BADGE_HOLDERS:
@@ -132,11 +125,21 @@ def add_participant(
     rooms = _rooms_of(event.pk, allowed_rooms) if allowed_rooms else []
     _lock_event(event.pk)
     if user is None:
-        user = _user_for_email(email, first_name.strip(), last_name.strip())
+        user = account_for_email(email, first_name.strip(), last_name.strip())
     if Participant.objects.filter(event=event, user=user).exists():
         raise _already_participant()
-    _ensure_role(event=event, user=user, kind=kind, actor=actor)
-    participant = Participant(event=event, user=user, kind=kind, access_all_rooms=access_all_rooms)
+    assignment = _ensure_role(event=event, user=user, kind=kind, actor=actor)
+    if assignment.accepted_at is not None:  # a member who accepted the event: its profile is shown
+        first_name, last_name, phone = user.first_name, user.last_name, user.phone
+    participant = Participant(
+        event=event,
+        user=user,
+        kind=kind,
+        access_all_rooms=access_all_rooms,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        phone=phone.strip(),
+    )
     _save_with_unique_badge_id(participant)
     if rooms:
         participant.allowed_rooms.set(rooms)
@@ -183,8 +186,22 @@ def reissue_badge(*, participant: Participant, actor: User | None) -> Participan
     if participant.qr_code_data:
         participant.badge_version += 1
         participant.badge_id = new_badge_id()
-        _save_with_unique_badge_id(participant, update_fields=["badge_version", "badge_id", "updated_at"])
+        participant.badge_revoked_at = None  # a revoked badge is replaced by this one
+        _save_with_unique_badge_id(
+            participant, update_fields=["badge_version", "badge_id", "badge_revoked_at", "updated_at"]
+        )
     _sign(participant)
+    return participant
+
+
+@transaction.atomic
+def revoke_badge(*, participant: Participant, actor: User | None) -> Participant:
+    """Revoke the badge without a replacement: its QR codes and its typed id are refused at every door
+    and at the entrance (reason ``revoked``) until :func:`reissue_badge` gives a new one."""
+    participant = _locked_participant(participant)
+    if participant.badge_revoked_at is None:
+        participant.badge_revoked_at = timezone.now()
+        participant.save(update_fields=["badge_revoked_at", "updated_at"])
     return participant
 
 

@@ -27,6 +27,7 @@ from django.db.models import CharField, Exists, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from events.models import EventBadgeKey, Participant, Room, RoomAccess, Session, SessionAccess
+from events.models.participants import holder_accepted_annotation
 from events.selectors.access import running_session
 from events.selectors.staff import on_duty
 from makeplus.rows import Columns, db_value, fetch_one
@@ -119,6 +120,10 @@ SELECT {participant}, {user}, k.public_key,
        EXISTS (SELECT 1
                  FROM events_participant_allowed_rooms ar
                 WHERE ar.participant_id = p.id AND ar.room_id = %(room)s) AS allowed_here,
+       EXISTS (SELECT 1
+                 FROM events_usereventassignment a
+                WHERE a.event_id = p.event_id AND a.user_id = p.user_id
+                  AND a.accepted_at IS NOT NULL) AS holder_accepted,
        (SELECT sa.status
           FROM events_sessionaccess sa
          WHERE sa.session_id = %(session)s AND sa.participant_id = p.id AND sa.status <> 'cancelled') AS place
@@ -133,7 +138,8 @@ LOCK = " FOR UPDATE OF p"  # PostgreSQL; SQLite has no row locks (one writer at 
 
 # Only what the decision and its answer read: the others stay deferred (loaded if ever touched).
 HOLDER_FIELDS = [
-    "id", "user", "event", "kind", "badge_id", "badge_version", "is_checked_in", "access_all_rooms", "current_room"
+    "id", "user", "event", "kind", "badge_id", "badge_version", "is_checked_in", "access_all_rooms", "current_room",
+    "first_name", "last_name", "badge_revoked_at",
 ]  # fmt: skip
 USER_FIELDS = ["id", "first_name", "last_name", "photo"]
 
@@ -174,7 +180,8 @@ def holder_at_door(*, room, session, participant_id=None, event_id=None, badge_i
         return None
     participant = participant_columns.read(row)
     participant._state.fields_cache["user"] = user_columns.read(row, len(participant_columns))
-    public_key, allowed_here, place = row[len(participant_columns) + len(user_columns) :]
+    public_key, allowed_here, accepted, place = row[len(participant_columns) + len(user_columns) :]
+    participant.holder_accepted = bool(accepted)  # what the answer may show (Participant.shown_photo)
     return Holder(participant, public_key, bool(allowed_here), place)
 
 
@@ -192,6 +199,7 @@ def holder_at_door_orm(*, room, session, participant_id=None, event_id=None, bad
             allowed_here=Exists(
                 Participant.allowed_rooms.through.objects.filter(participant=OuterRef("pk"), room=room)
             ),
+            holder_accepted=holder_accepted_annotation(),
             place=place,
         )
     )

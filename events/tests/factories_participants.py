@@ -17,6 +17,10 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     event = factory.SubFactory(EventFactory)
+    # Registration data as the organisateur typed it: the account's names here.
+    first_name = factory.LazyAttribute(lambda p: p.user.first_name)
+    last_name = factory.LazyAttribute(lambda p: p.user.last_name)
+    phone = factory.LazyAttribute(lambda p: p.user.phone)
     kind = Participant.Kind.PARTICIPANT
 
     @factory.post_generation

@@ -12,7 +12,7 @@ from conftest import error_codes, run_together
 from events.counters import rooms_disagreeing
 from events.models import Participant, Role, Room, RoomAccess, Session, SessionAccess
 from events.services.access import verify_room_access
-from events.services.participants import reissue_badge
+from events.services.participants import reissue_badge, revoke_badge
 from events.tests.factories import AssignmentFactory, EventFactory, badge_holder
 from events.tests.factories_programme import RoomFactory, SessionFactory
 from events.tests.factories_staff import RoomAssignmentFactory
@@ -76,6 +76,7 @@ def test_granted_entry_answers_everything_and_checks_in(scanner, event, room, co
         "already_inside": False,
         "participant": {
             "id": badge.pk,
+            "full_name": badge.user.get_full_name(),
             "name": badge.user.get_full_name(),
             "badge_id": badge.badge_id,
             "kind": "participant",
@@ -127,6 +128,8 @@ def test_typed_badge_id_is_accepted(scanner, event, room):
         ("garbage", "invalid_badge"),
         ("unknown_id", "invalid_badge"),
         ("revoked", "revoked"),
+        ("revoked_no_replacement", "revoked"),
+        ("revoked_typed_id", "revoked"),
         ("other_event", "wrong_event"),
         ("room_closed", "room_closed"),
         ("not_allowed", "not_allowed_room"),
@@ -141,6 +144,11 @@ def test_denial_reasons(scanner, event, room, make, reason):
         body = {"badge_id": "ZZZZZZZZ"}
     elif make == "revoked":
         reissue_badge(participant=badge, actor=None)
+    elif make == "revoked_no_replacement":
+        revoke_badge(participant=badge, actor=None)
+    elif make == "revoked_typed_id":
+        revoke_badge(participant=badge, actor=None)
+        body = {"badge_id": badge.badge_id}
     elif make == "other_event":
         body = {"qr_code": badge_holder(EventFactory()).qr_code_data}
     elif make == "room_closed":

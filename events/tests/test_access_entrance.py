@@ -36,11 +36,13 @@ def test_valid_badge_without_check_in(desk, event_a):
 
     assert response.status_code == 200
     assert response.json() == {
+        "status": "granted",
         "valid": True,
         "reason": None,
         "message": "Valid badge.",
         "participant": {
             "id": badge.pk,
+            "full_name": "Amina Kaci",
             "name": "Amina Kaci",
             "badge_id": badge.badge_id,
             "kind": "exposant",
@@ -133,6 +135,7 @@ def test_refused_badges_are_answers_and_never_checked_in(desk, event_a, make, re
     if shows_holder:
         assert answer["participant"] == {
             "id": badge.pk,
+            "full_name": "Amina Kaci",
             "name": "Amina Kaci",
             "badge_id": "",  # the re-issued badge's id is a door key: not shown to whoever holds the old one
             "kind": "participant",

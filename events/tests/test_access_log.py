@@ -165,6 +165,7 @@ def _row(access, badge, room, verifier):
         "id": access.pk,
         "participant": {
             "id": badge.pk,
+            "full_name": badge.user.get_full_name(),
             "name": badge.user.get_full_name(),
             "badge_id": badge.badge_id,
             "kind": "participant",
@@ -176,7 +177,12 @@ def _row(access, badge, room, verifier):
         "status": "granted",
         "denial_reason": None,
         "already_inside": False,
-        "verified_by": {"id": verifier.pk, "name": verifier.get_full_name(), "email": verifier.email},
+        "verified_by": {
+            "id": verifier.pk,
+            "full_name": verifier.get_full_name(),
+            "name": verifier.get_full_name(),
+            "email": verifier.email,
+        },
         "scanned_at": access.scanned_at.astimezone(timezone.get_current_timezone()).isoformat(),
         "received_at": access.received_at.astimezone(timezone.get_current_timezone()).isoformat(),
         "nonce": "n-1",

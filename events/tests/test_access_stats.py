@@ -108,6 +108,7 @@ def _scan(access, *, name=None):
         if participant is None
         else {
             "id": participant.pk,
+            "full_name": participant.user.get_full_name(),
             "name": participant.user.get_full_name(),
             "badge_id": participant.badge_id,
             "kind": "participant",
@@ -118,7 +119,11 @@ def _scan(access, *, name=None):
         "reason": access.denial_reason or None,
         "offline": access.offline,
         "scanned_at": access.scanned_at.astimezone(event_day_bounds()[0].tzinfo).isoformat(),
-        "verified_by": {"id": access.verified_by.pk, "name": access.verified_by.get_full_name()},
+        "verified_by": {
+            "id": access.verified_by.pk,
+            "full_name": access.verified_by.get_full_name(),
+            "name": access.verified_by.get_full_name(),
+        },
     }
 
 

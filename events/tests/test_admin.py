@@ -199,6 +199,7 @@ def test_admin_index_organisateur_sees_events_app(organisateur_admin):
             "RoomAssignment",
             "SessionQuestion",
             "EPoster",
+            "RoomAccess",  # the door log (issue 20)
         },
         "annonces": {"Annonce", "AnnonceRead"},
         "exposants": {"Exposant", "ExposantScan"},
@@ -505,7 +506,7 @@ def test_assignment_csv_export_organisateur(organisateur_admin, event_a):
     assert response.content.decode("utf-8-sig") == (
         "Email;Name;Event;Role;Active;Assigned at;Assigned by\r\n"
         "karim@makeplus.test;Karim Aït Saïd;Salon Béjaïa;Exposant;No;2025-05-20 10:15;"
-        f"{me.email}\r\n"
+        f"{me.get_full_name()}\r\n"  # names, not emails (issue 20)
     )
 
 

@@ -1027,3 +1027,26 @@ def test_api_session_list_and_detail_tell_caller_its_place_and_places_left(membe
     assert (registered["my_access_status"], registered["places_left"]) == ("registered", 2)
     assert (paid["my_access_status"], paid["places_left"]) == ("paid", 2)
     assert (listed[str(atelier.pk)]["my_access_status"], listed[str(atelier.pk)]["places_left"]) == (None, 2)
+
+
+@pytest.mark.django_db
+def test_api_payment_keeps_the_receipt_number(organisateur, event_a):
+    client, _me = organisateur
+    atelier = atelier_in(event_a, paid=True)
+    access = SessionAccessFactory(session=atelier)
+
+    response = client.post(
+        url(atelier, "payments"),
+        {"participant_id": access.participant.pk, "method": "card", "receipt_number": " R-0042 "},
+        format="json",
+    )
+    too_long = client.post(
+        url(atelier, "payments"),
+        {"participant_id": access.participant.pk, "method": "card", "receipt_number": "R" * 51},
+        format="json",
+    )
+
+    assert (response.status_code, response.json()["receipt_number"]) == (200, "R-0042")
+    access.refresh_from_db()
+    assert access.receipt_number == "R-0042"
+    assert (too_long.status_code, error_codes(too_long)) == (400, ["max_length"])

@@ -96,7 +96,7 @@ def test_organisateur_assigns_a_shift(organisateur, event_a, room):
 
     assert response.status_code == 201
     body = response.json()
-    assert (body["user"], body["room"], body["role"], body["notes"], body["assigned_by"]) == (
+    assert (body["user"], body["room"], body["role"], body["notes"], body["assigned_by"]["email"]) == (
         controller.pk,
         str(room.pk),
         "controlleur_des_badges",
@@ -344,8 +344,10 @@ def test_current_staff(member, client_for, event_a, room):
     by_staff = client_for(on.user, event_a).get(f"/api/rooms/{room.pk}/current-staff/")
 
     assert response.status_code == 200
-    assert [(s["user"]["id"], s["role"]) for s in response.json()] == [(on.user_id, "controlleur_des_badges")]
-    assert datetime.fromisoformat(response.json()[0]["end_time"]) == on.end_time
+    assert response.json()["count"] == 1
+    on_duty = response.json()["results"]
+    assert [(s["user"]["id"], s["role"]) for s in on_duty] == [(on.user_id, "controlleur_des_badges")]
+    assert datetime.fromisoformat(on_duty[0]["end_time"]) == on.end_time
     assert by_staff.status_code == 200
     assert participant.get(f"/api/rooms/{room.pk}/current-staff/").status_code == 403
 

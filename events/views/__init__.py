@@ -88,12 +88,12 @@ class EventViewSet(viewsets.ModelViewSet):
             filename=f"{event.name} - {field.removesuffix('_file')}.pdf",
         )
 
-    @extend_schema(responses={200: _pdf})
+    @extend_schema(responses={(200, "application/pdf"): _pdf})
     @action(detail=True, methods=["get"], url_path="programme", url_name="programme-file")
     def programme_file(self, request, pk=None):
         return self._download("programme_file")
 
-    @extend_schema(responses={200: _pdf})
+    @extend_schema(responses={(200, "application/pdf"): _pdf})
     @action(detail=True, methods=["get"], url_path="guide", url_name="guide-file")
     def guide_file(self, request, pk=None):
         return self._download("guide_file")
@@ -131,7 +131,7 @@ class UserAssignmentViewSet(
     event_roles = {"read": ORGANISATEUR_ONLY, "write": ORGANISATEUR_ONLY, "list": TEAM_ONLY}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     filterset_class = AssignmentFilter
-    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    search_fields = ["user__email", "searchable_name"]  # names only of members who accepted (selectors)
     ordering_fields = ["assigned_at", "role", "user__email"]
     ordering = ["role", "user__email"]
 

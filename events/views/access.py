@@ -103,8 +103,8 @@ class RoomAccessViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, EventS
     search_fields = [
         "badge_input",
         "participant__badge_id",
-        "participant__user__first_name",
-        "participant__user__last_name",
+        "participant__first_name",
+        "participant__last_name",
         "participant__user__email",
     ]
     ordering_fields = ["scanned_at", "received_at", "id"]
@@ -202,6 +202,7 @@ class QrVerifyView(EventScoped, APIView):
         return Response(
             QrVerifyResultSerializer(
                 {
+                    "status": RoomAccess.Status.GRANTED if result.valid else RoomAccess.Status.DENIED,
                     "valid": result.valid,
                     "reason": result.check.reason,
                     "message": str(message),

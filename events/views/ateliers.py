@@ -132,6 +132,7 @@ class AtelierActionsMixin:
             actor=request.user,
             method=data["method"],
             amount=data.get("amount"),
+            receipt_number=data["receipt_number"],
         )
         access = result.access
         access.participant = data["participant"]

@@ -4,7 +4,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
 from events.models import EPoster
 from events.permissions import READ_MEMBERS_WRITE_ORGANISATEUR
@@ -12,6 +11,7 @@ from events.scoping import EventScoped
 from events.selectors.eposters import eposters_for_event
 from events.serializers.eposters import EPosterSerializer
 from events.services import eposters as services
+from makeplus.parsers import FormParser, JSONParser, MultiPartParser  # our limits
 
 _q = OpenApiParameter(
     "q", OpenApiTypes.STR, description="Words searched in the title, authors, co-authors, theme and number."

@@ -119,9 +119,10 @@ class ParticipantViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     lookup_value_regex = r"\d+"
     filterset_class = ParticipantFilter
-    search_fields = ["user__first_name", "user__last_name", "user__email", "badge_id"]
-    ordering_fields = ["user__last_name", "user__first_name", "user__email", "badge_id", "kind", "created_at"]
-    ordering = ["user__last_name", "user__first_name", "pk"]
+    # Names are the registration data (the profile's once accepted): searching them reveals nothing.
+    search_fields = ["first_name", "last_name", "user__email", "badge_id"]
+    ordering_fields = ["last_name", "first_name", "user__email", "badge_id", "kind", "created_at"]
+    ordering = ["last_name", "first_name", "pk"]
 
     def scoped_queryset(self, assignment):
         return participants_for_event(assignment.event)

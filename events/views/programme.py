@@ -95,7 +95,7 @@ class RoomViewSet(EventScoped, viewsets.ModelViewSet):
         Organisateurs, and gestionnaires while on duty at the room."""
         room = self.get_object()
         return self.paginated(
-            participants_allowed_in(room).order_by("user__last_name", "user__first_name", "pk"),
+            participants_allowed_in(room).order_by("last_name", "first_name", "pk"),
             RoomParticipantSerializer,
         )
 
@@ -117,15 +117,11 @@ class RoomViewSet(EventScoped, viewsets.ModelViewSet):
         return Response(decision_payload(decision, request))
 
     @extend_schema(responses={200: OnDutySerializer(many=True)}, filters=False)
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="current-staff",
-        pagination_class=None,  # a short list, answered whole
-    )
+    @action(detail=True, methods=["get"], url_path="current-staff")
     def current_staff(self, request, pk=None):
-        """Who is on duty at this room now, with role and the end of the shift."""
-        return Response(OnDutySerializer(staff_on_duty(room=self.get_object()), many=True).data)
+        """Who is on duty at this room now, with role and the end of the shift (paginated like every list:
+        README "API conventions")."""
+        return self.paginated(staff_on_duty(room=self.get_object()), OnDutySerializer)
 
 
 @extend_validation_errors(

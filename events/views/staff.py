@@ -42,7 +42,7 @@ class RoomAssignmentViewSet(EventScoped, viewsets.ModelViewSet):
     serializer_class = RoomAssignmentSerializer
     event_roles = {"read": TEAM_ONLY, "write": ORGANISATEUR_ONLY}
     filterset_class = RoomAssignmentFilter
-    search_fields = ["user__email", "user__first_name", "user__last_name", "room__name", "notes"]
+    search_fields = ["user__email", "searchable_name", "room__name", "notes"]  # names once accepted (selectors)
     ordering_fields = ["start_time", "end_time", "room__name"]
     ordering = ["start_time", "room__name"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -22,6 +22,7 @@ def test_scan_creates_a_lead_with_the_visitors_contact(exposant, visitor):
     assert body == {
         "id": scan.pk,
         "visitor": {
+            "full_name": "Amina Kaci",
             "name": "Amina Kaci",
             "contact_shared": True,
             "email": "amina.kaci@example.dz",
@@ -50,7 +51,7 @@ def test_scan_without_consent_shows_only_the_name(exposant, event_a):
     response = exposant.client.post(SCAN, {"badge_id": shy.badge_id})
 
     assert response.status_code == 201
-    assert response.json()["visitor"] == {"name": "Walid Cherif", "contact_shared": False}
+    assert response.json()["visitor"] == {"full_name": "Walid Cherif", "name": "Walid Cherif", "contact_shared": False}
 
 
 def test_a_nameless_visitor_without_consent_does_not_leak_its_email(exposant, event_a):
@@ -60,7 +61,7 @@ def test_a_nameless_visitor_without_consent_does_not_leak_its_email(exposant, ev
 
     response = exposant.client.post(SCAN, {"badge_id": nameless.badge_id})
 
-    assert response.json()["visitor"] == {"name": "", "contact_shared": False}
+    assert response.json()["visitor"] == {"full_name": "", "name": "", "contact_shared": False}
     assert "secret@example.dz" not in response.content.decode()
 
 

@@ -51,13 +51,14 @@ def test_list_shows_own_leads_newest_first(exposant, visitor, event_a):
     assert [r["id"] for r in results] == [third.pk, second.pk, first.pk]
     assert [r["visit_number"] for r in results] == [2, 1, 1]
     assert results[0]["visitor"] == {
+        "full_name": "Amina Kaci",
         "name": "Amina Kaci",
         "contact_shared": True,
         "email": "amina.kaci@example.dz",
         "phone": "+213 555 12 34 56",
         "company": "Tell Distribution SPA",
     }
-    assert results[1]["visitor"] == {"name": "Walid Cherif", "contact_shared": False}
+    assert results[1]["visitor"] == {"full_name": "Walid Cherif", "name": "Walid Cherif", "contact_shared": False}
 
 
 def test_withdrawn_consent_hides_the_contact_of_past_leads(exposant, visitor):
@@ -67,7 +68,11 @@ def test_withdrawn_consent_hides_the_contact_of_past_leads(exposant, visitor):
 
     response = exposant.client.get(SCANS)
 
-    assert response.json()["results"][0]["visitor"] == {"name": "Amina Kaci", "contact_shared": False}
+    assert response.json()["results"][0]["visitor"] == {
+        "full_name": "Amina Kaci",
+        "name": "Amina Kaci",
+        "contact_shared": False,
+    }
 
 
 def test_an_exposant_never_sees_another_exposants_leads(exposant, make_exposant, visitor, event_a):

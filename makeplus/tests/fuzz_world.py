@@ -2,6 +2,7 @@
 ids, badges, accounts and tokens the generated cases draw from."""
 
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
@@ -56,7 +57,8 @@ LANGUAGES = st.sampled_from(["fr", "en", "ar", "ar-DZ,ar;q=0.9,fr;q=0.8", "en-US
 
 @dataclass
 class FuzzWorld:
-    values_of: dict[str, list] = field(default_factory=dict)
+    # Empty lists until seeded: schemathesis draws the schema's explicit examples (the door scan's) at collection.
+    values_of: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     members: dict = field(default_factory=dict)  # role -> (user, event): whose token each role's cases send
     _tokens: dict = field(default_factory=dict)  # role -> (access token, when issued)
 

@@ -109,6 +109,8 @@ TABLE: list[Op] = [
     Op("POST", "/api/auth/logout/", None, a=ALL(204), b=ALL(400), body=req.logout),
     Op("GET", "/api/auth/me/export/", None, a=ALL(200), b=ALL(200)),
     Op("GET", "/api/auth/my-events/", None, a=ALL(200), b=ALL(200)),
+    # Leaving one's event: the last organisateur may not (400 last_organisateur); another event is not "mine".
+    Op("POST", "/api/auth/my-events/{event_id}/leave/", "event", a=S(400, 204, 204, 204, 204), b=ALL(404)),
     Op("GET", "/api/auth/profile/", None, a=ALL(200), b=ALL(200)),
     Op("PATCH", "/api/auth/profile/", None, a=ALL(200), b=ALL(400), body=req.profile),
     Op("POST", "/api/auth/register/", None, a=ALL(201, anon=201), b=ALL(400, anon=400), body=req.register),
@@ -696,7 +698,6 @@ NON_SCHEMA_ROUTES = {
     "/api/": "DRF router root: links to the collections, no data",
     "/api/schema/": "the OpenAPI document itself",
     "/api/docs/": "Swagger UI page (reads /api/schema/)",
-    "/api/redoc/": "ReDoc page (reads /api/schema/)",
     "/api/.*": "catch-all: unknown API routes answer 404 in the error format",
     "/api/participants/": "mobile/exposants.py participants_collection (a plain function view before the "
     "router): GET/POST go to ParticipantViewSet (rows GET/POST /api/participants/); GET ?user_id= is the "
@@ -706,4 +707,6 @@ NON_SCHEMA_ROUTES = {
     "/account/reset/{uidb64}/{token}/": "web page of the emailed reset link (Django's token): accounts/tests",
     "/account/password-done/": "web page: the password was saved",
     "/account/invitation/{token}/": "web page of the emailed invitation link (signed token): accounts/tests",
+    "/i18n/setlang/": "the back office's language switch (Django's set_language + the account's language): no "
+    "event data; makeplus/tests/test_admin_i18n.py",
 }

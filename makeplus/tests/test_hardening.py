@@ -115,7 +115,7 @@ def test_production_settings_values(tmp_path):
         "hsts": [31536000, True, True],
         "secure_cookies": [True, True, True],
         "headers": [True, "DENY", "same-origin", "same-origin"],
-        "renderers": ["rest_framework.renderers.JSONRenderer"],  # no browsable API in production
+        "renderers": ["makeplus.renderers.JSONRenderer"],  # no browsable API in production
         "access_seconds": 900.0,
         "refresh": [True, True],
     }

@@ -247,3 +247,74 @@ def test_cells_counted(request, capsys):
     if selected < len(TABLE):
         pytest.skip(f"only {selected} of the {len(TABLE)} operations were selected")
     assert len(ran) == expected
+
+
+# --- bad input on every operation with a JSON body (issue 23: never a 500) ---------------------------
+
+
+def _strings(value, new):
+    if isinstance(value, str):
+        return new(value)
+    if isinstance(value, dict):
+        return {key: _strings(item, new) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_strings(item, new) for item in value]
+    return value
+
+
+def _nested_text(depth: int, value) -> str:
+    """JSON text of ``value`` inside ``depth`` nested lists (written by hand: the encoder would recurse)."""
+    return "[" * depth + json.dumps(value) + "]" * depth
+
+
+BAD_BODIES = {
+    # a NUL character in every text value (PostgreSQL refuses them in text: a 500 unless caught before)
+    "nul": lambda body: json.dumps(_strings(body, lambda text: text[:1] + "\x00" + text[1:])),
+    # every text value far beyond any column (a 500 "value too long" unless validated before)
+    "long": lambda body: json.dumps(_strings(body, lambda text: "x" * 100_000)),
+    # every value, ids included, inside a list nested 500 deep
+    "deep_values": lambda body: (
+        "{" + ", ".join(f"{json.dumps(key)}: {_nested_text(500, item)}" for key, item in body.items()) + "}"
+        if isinstance(body, dict)
+        else _nested_text(500, body)
+    ),
+    # the whole body nested 1,000 deep (a RecursionError in the JSON parser unless limited)
+    "deep_body": lambda body: _nested_text(1000, body),
+}
+JSON_BODY_OPS = [op for op in TABLE if op.body is not None and op.format == "json"]
+
+
+def _send_text(op: Op, call: Call, text: str) -> tuple[int, bytes, dict]:
+    client = APIClient()
+    if call.me is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {call.me.access}")
+    path = PLACEHOLDER.sub(str(call.obj.obj(op.kind)), op.path) if op.kind else op.path
+    if op.path_args:
+        path = op.path.format(**op.path_args(call))
+    query = op.query(call) if op.query else {}
+    url = f"{path}?{urlencode(query)}" if query else path
+    response = client.generic(op.method, url, text.encode(), content_type="application/json")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return response.status_code, content, dict(response.items())
+
+
+@pytest.mark.parametrize("op", JSON_BODY_OPS, ids=str)
+def test_bad_input_is_never_a_server_error(op: Op, world, db):
+    """Each bad body, sent by a caller the operation accepts (its valid body answers 2xx): a 4xx in the
+    error format, or a 2xx where the value is acceptable (a long note), never a 5xx."""
+    caller = next((c for c in CALLERS if 200 <= op.a[c] < 300), CALLERS[0])
+    me = None if caller == ANONYMOUS else world.a.members[caller]
+    call = Call(obj=world.a, ref=world.a, a=world.a, me=me)
+    problems = []
+    for name, spoil in BAD_BODIES.items():
+        cache.clear()
+        with transaction.atomic():
+            status, content, headers = _send_text(op, call, spoil(op.body(call)))
+            transaction.set_rollback(True)
+        if status >= 500:
+            problems.append(f"{name}: {status} {content[:300]!r}")
+        elif status >= 400:
+            data = json.loads(content) if headers.get("Content-Type", "").startswith("application/json") else None
+            if not (isinstance(data, dict) and data.get("errors") and all(e.get("code") for e in data["errors"])):
+                problems.append(f"{name}: {status} outside the error format: {content[:300]!r}")
+    assert not problems, f"{op} as {caller}:\n  " + "\n  ".join(problems)

@@ -70,3 +70,20 @@ def test_an_email_longer_than_the_column_is_a_400(organisateur, length):
 
     assert response.status_code == 400
     assert "max_length" in error_codes(response)
+
+
+@pytest.mark.parametrize("encoding", ["multipart", "form"])
+def test_a_nul_character_in_a_form_field_is_refused_too(auth_client, user, encoding):
+    client = auth_client(user)
+    body = {"first_name": "Am\x00ina"}
+    if encoding == "multipart":
+        response = client.patch("/api/auth/profile/", data=body, format="multipart")
+    else:
+        response = client.generic(
+            "PATCH", "/api/auth/profile/", "first_name=Am%00ina", content_type="application/x-www-form-urlencoded"
+        )
+
+    assert response.status_code == 400
+    assert error_codes(response) == ["null_character"]
+    user.refresh_from_db()
+    assert user.first_name != "Am\x00ina"
