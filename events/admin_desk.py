@@ -21,6 +21,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -106,17 +107,17 @@ def _name(participant) -> str:
 
 
 class PaymentForm(forms.Form):
-    session = forms.ModelChoiceField(label=_("atelier"), queryset=Session.objects.none())
+    session = forms.ModelChoiceField(label=capfirst(_("atelier")), queryset=Session.objects.none())
     amount = forms.DecimalField(
-        label=_("amount (DZD)"),
+        label=capfirst(_("amount (DZD)")),
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0.01"),
         required=False,
         help_text=_("Leave empty for the atelier's price."),
     )
-    method = forms.ChoiceField(label=_("payment method"), choices=SessionAccess.Method.choices)
-    receipt_number = forms.CharField(label=_("receipt number"), max_length=50, required=False)
+    method = forms.ChoiceField(label=capfirst(_("payment method")), choices=SessionAccess.Method.choices)
+    receipt_number = forms.CharField(label=capfirst(_("receipt number")), max_length=50, required=False)
 
     def __init__(self, *args, participant, **kwargs):
         super().__init__(*args, **kwargs)
