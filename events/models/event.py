@@ -123,3 +123,8 @@ class UserEventAssignment(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} @ {self.event}"
+
+    @classmethod
+    def accepting(cls, *, event_id, user_id) -> models.QuerySet:
+        """The row saying this user accepted this event, if it did (ids, or OuterRefs in an annotation)."""
+        return cls.objects.filter(event_id=event_id, user_id=user_id, accepted_at__isnull=False)

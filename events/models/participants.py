@@ -2,7 +2,6 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -88,15 +87,13 @@ class Participant(models.Model):
     # The registration data above: what was typed or imported until the holder accepts the event,
     # then a copy of the account's profile kept current (events/services/membership.py), so every
     # read of a holder's name or phone stays on this row. The photo exists only on the account: it
-    # is shown once ``holder_accepted`` (querysets that list photos annotate it, see below).
+    # is shown once ``holder_accepted`` (querysets that list photos annotate it: events.selectors.member_accepted).
 
     @cached_property
     def holder_accepted(self) -> bool:
         from events.models.event import UserEventAssignment
 
-        return UserEventAssignment.objects.filter(
-            event_id=self.event_id, user_id=self.user_id, accepted_at__isnull=False
-        ).exists()
+        return UserEventAssignment.accepting(event_id=self.event_id, user_id=self.user_id).exists()
 
     def shown_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -116,17 +113,6 @@ class Participant(models.Model):
         if self.access_all_rooms:
             return True
         return self.allowed_rooms.filter(pk=room.pk).exists() if listed is None else listed
-
-
-def holder_accepted_annotation() -> Exists:
-    """``.annotate(holder_accepted=holder_accepted_annotation())`` on a Participant queryset."""
-    from events.models.event import UserEventAssignment
-
-    return Exists(
-        UserEventAssignment.objects.filter(
-            event_id=OuterRef("event_id"), user_id=OuterRef("user_id"), accepted_at__isnull=False
-        )
-    )
 
 
 class EventBadgeKey(models.Model):

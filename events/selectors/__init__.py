@@ -67,11 +67,7 @@ def searchable_name(accepted: Q) -> Case:
 def member_accepted(*, event_ref: str = "event_id", user_ref: str = "user_id") -> Exists:
     """Annotation: the row's user accepted the row's event (``member_accepted``, read by
     events/serializers: ``hide_unaccepted_name``); the refs name the event and user from the row."""
-    return Exists(
-        UserEventAssignment.objects.filter(
-            event_id=OuterRef(event_ref), user_id=OuterRef(user_ref), accepted_at__isnull=False
-        )
-    )
+    return Exists(UserEventAssignment.accepting(event_id=OuterRef(event_ref), user_id=OuterRef(user_ref)))
 
 
 def members_by_role(event) -> dict[str, int]:

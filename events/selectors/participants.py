@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from events.models import Participant, Room
-from events.models.participants import holder_accepted_annotation
+from events.selectors import member_accepted
 
 
 def participants_for_event(event) -> QuerySet[Participant]:
@@ -11,7 +11,7 @@ def participants_for_event(event) -> QuerySet[Participant]:
     return (
         Participant.objects.filter(event=event)
         .select_related("user")
-        .annotate(holder_accepted=holder_accepted_annotation())
+        .annotate(holder_accepted=member_accepted())
         .prefetch_related(Prefetch("allowed_rooms", queryset=Room.objects.only("id", "event_id", "name")))
     )
 
@@ -23,7 +23,7 @@ def badge_of(*, user, event) -> Participant | None:
     return (
         Participant.objects.filter(user=user, event=event)
         .select_related("user", "event")
-        .annotate(holder_accepted=holder_accepted_annotation())
+        .annotate(holder_accepted=member_accepted())
         .prefetch_related(Prefetch("allowed_rooms", queryset=Room.objects.only("id", "event_id", "name")))
         .first()
     )
@@ -33,6 +33,6 @@ def badges_for_print(queryset) -> QuerySet[Participant]:
     """Rows of the admin's badge sheet: holder and event in the same query."""
     return (
         queryset.select_related("user", "event")
-        .annotate(holder_accepted=holder_accepted_annotation())
+        .annotate(holder_accepted=member_accepted())
         .order_by("event__name", "last_name", "first_name", "pk")
     )

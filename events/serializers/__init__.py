@@ -127,21 +127,20 @@ class UserBriefSerializer(serializers.Serializer):
     )
 
 
-def hide_unaccepted_name(row, data: dict, key: str) -> dict:
-    """A member someone added by email shows only that email until it accepts the event (SPEC
-    "Privacy"): ``row`` is annotated ``member_accepted`` by its selector (else read here, one query)."""
-    accepted = getattr(row, "member_accepted", None)
-    if accepted is None:
-        accepted = getattr(row, "accepted_at", None) is not None or (
-            UserEventAssignment.objects.filter(
-                user_id=row.user_id, event_id=row.room.event_id, accepted_at__isnull=False
-            ).exists()
-            if hasattr(row, "room")
-            else False
-        )
+def hide_unaccepted_name(data: dict, key: str, *, accepted: bool) -> dict:
+    """A member someone added by email shows only that email until it accepts the event (SPEC "Privacy")."""
     if not accepted and data.get(key):
         data[key]["full_name"] = data[key]["email"]
     return data
+
+
+def shift_member_accepted(shift) -> bool:
+    """Whether a shift's person accepted the room's event: annotated by the staff selectors
+    (``member_accepted``), else read (a shift written just now: one query)."""
+    accepted = getattr(shift, "member_accepted", None)
+    if accepted is None:
+        accepted = UserEventAssignment.accepting(event_id=shift.room.event_id, user_id=shift.user_id).exists()
+    return accepted
 
 
 class ManagedRoomSerializer(serializers.Serializer):
@@ -183,7 +182,8 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return obj.accepted_at is not None
 
     def to_representation(self, instance):
-        return hide_unaccepted_name(instance, super().to_representation(instance), "user")
+        data = super().to_representation(instance)
+        return hide_unaccepted_name(data, "user", accepted=instance.accepted_at is not None)
 
     @extend_schema_field(ManagedRoomSerializer(allow_null=True))
     def get_room_assignment(self, obj):

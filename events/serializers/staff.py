@@ -6,7 +6,7 @@ from events.models import Room, RoomAssignment
 from events.scoping import EventRelatedField
 from events.selectors import members_of_event
 from events.selectors.programme import rooms_for_event
-from events.serializers import UserBriefSerializer, hide_unaccepted_name
+from events.serializers import UserBriefSerializer, hide_unaccepted_name, shift_member_accepted
 from events.serializers.programme import RoomBriefSerializer
 from makeplus.datetimes import SERIALIZER_FIELD_MAPPING
 
@@ -43,7 +43,8 @@ class RoomAssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
     def to_representation(self, instance):
-        return hide_unaccepted_name(instance, super().to_representation(instance), "user_detail")
+        data = super().to_representation(instance)
+        return hide_unaccepted_name(data, "user_detail", accepted=shift_member_accepted(instance))
 
 
 class OnDutySerializer(serializers.ModelSerializer):
@@ -54,4 +55,5 @@ class OnDutySerializer(serializers.ModelSerializer):
         fields = ["id", "user", "role", "start_time", "end_time"]
 
     def to_representation(self, instance):
-        return hide_unaccepted_name(instance, super().to_representation(instance), "user")
+        data = super().to_representation(instance)
+        return hide_unaccepted_name(data, "user", accepted=shift_member_accepted(instance))

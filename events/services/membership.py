@@ -13,8 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from events.models import Event, Participant, UserEventAssignment
+from events.models import Participant, UserEventAssignment
 from makeplus.errors import AppError
+
+
+def _show_profile(user: User, badges) -> None:
+    """The badges' registration data becomes the account's profile (what an accepted event shows)."""
+    badges.update(first_name=user.first_name, last_name=user.last_name, phone=user.phone)
 
 
 def accept_event(*, user: User, event_id) -> bool:
@@ -25,31 +30,27 @@ def accept_event(*, user: User, event_id) -> bool:
             user=user, event_id=event_id, is_active=True, accepted_at__isnull=True
         ).update(accepted_at=timezone.now())
         if accepted:
-            Participant.objects.filter(user=user, event_id=event_id).update(
-                first_name=user.first_name, last_name=user.last_name, phone=user.phone
-            )
+            _show_profile(user, Participant.objects.filter(user=user, event_id=event_id))
     return bool(accepted)
 
 
 def profile_changed(*, user: User) -> None:
     """Keep the registration data of the events the user accepted equal to its profile."""
     accepted_events = UserEventAssignment.objects.filter(user=user, accepted_at__isnull=False).values("event_id")
-    Participant.objects.filter(user=user, event_id__in=accepted_events).update(
-        first_name=user.first_name, last_name=user.last_name, phone=user.phone
-    )
+    _show_profile(user, Participant.objects.filter(user=user, event_id__in=accepted_events))
 
 
 @transaction.atomic
-def leave_event(*, user: User, event: Event) -> None:
+def leave_event(*, user: User, event_id) -> None:
     """The user ends its own role in the event (and gives back its badge). An event keeps one
     active organisateur; paid atelier places keep the badge (payments are records)."""
     from events.services import update_assignment
     from events.services.participants import remove_participant
 
-    assignment = UserEventAssignment.objects.filter(user=user, event=event, is_active=True).first()
-    if assignment is None:
+    assignment = UserEventAssignment.objects.filter(user=user, event_id=event_id, is_active=True).first()
+    if assignment is None:  # the same answer for "no such event" and "not yours"
         raise AppError(_("Event not found among your events."), "event_not_found")
-    badge = Participant.objects.filter(user=user, event=event).first()
+    badge = Participant.objects.filter(user=user, event_id=event_id).first()
     if badge is not None:
         remove_participant(participant=badge, actor=user)  # also ends the participant/exposant role
     else:

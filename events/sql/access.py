@@ -27,7 +27,7 @@ from django.db.models import CharField, Exists, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from events.models import EventBadgeKey, Participant, Room, RoomAccess, Session, SessionAccess
-from events.models.participants import holder_accepted_annotation
+from events.selectors import member_accepted
 from events.selectors.access import running_session
 from events.selectors.staff import on_duty
 from makeplus.rows import Columns, db_value, fetch_one
@@ -199,7 +199,7 @@ def holder_at_door_orm(*, room, session, participant_id=None, event_id=None, bad
             allowed_here=Exists(
                 Participant.allowed_rooms.through.objects.filter(participant=OuterRef("pk"), room=room)
             ),
-            holder_accepted=holder_accepted_annotation(),
+            holder_accepted=member_accepted(),
             place=place,
         )
     )
