@@ -148,7 +148,8 @@ def row_for_link(token: str) -> AccountCode | None:
 
 
 @transaction.atomic
-def accept_invitation_link(*, token: str, password: str) -> User:
+def accept_invitation_link(*, token: str, password: str, share_contact_with_exposants: bool = False) -> User:
+    """The web page of the link: the password, and the contact-sharing answer asked there (opt-in)."""
     row = row_for_link(token)
     if row is not None:
         row = AccountCode.objects.select_for_update().filter(pk=row.pk, used_at__isnull=True).first()
@@ -156,4 +157,8 @@ def accept_invitation_link(*, token: str, password: str) -> User:
         raise AppError(_("This link is no longer valid."), "invalid_link")
     row.used_at = timezone.now()
     row.save(update_fields=["used_at"])
-    return _set_password(row, password)
+    user = _set_password(row, password)
+    if share_contact_with_exposants:
+        user.share_contact_with_exposants = True
+        user.save(update_fields=["share_contact_with_exposants"])
+    return user

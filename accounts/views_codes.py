@@ -43,7 +43,7 @@ from accounts.serializers_codes import (
     TooEarlyResponseSerializer,
     VerifySerializer,
 )
-from accounts.services import issue_tokens, revoke_refresh_tokens, update_profile
+from accounts.services import issue_tokens, revoke_refresh_tokens
 from accounts.views import PASSWORD_CODES, AuthResponseSerializer, _auth_response
 from events.models import UserEventAssignment
 from events.permissions import ORGANISATEUR_ONLY
@@ -314,9 +314,11 @@ class InvitationPage(View):
         if not form.is_valid():
             return render(request, self.template_name, self._context(row, form), status=400)
         try:
-            user = invitations.accept_invitation_link(token=token, password=form.cleaned_data["new_password1"])
+            invitations.accept_invitation_link(
+                token=token,
+                password=form.cleaned_data["new_password1"],
+                share_contact_with_exposants=request.POST.get("share_contact_with_exposants") == "on",  # unticked
+            )
         except (AppError, DjangoValidationError):
             return render(request, self.template_name, self._context(None, None), status=404)
-        if request.POST.get("share_contact_with_exposants") == "on":  # opt-in, unticked by default
-            update_profile(user=user, share_contact_with_exposants=True)
         return render(request, "accounts/password_done.html", {"event": row.event})
