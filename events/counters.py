@@ -208,13 +208,27 @@ def upvotes_disagreeing() -> list:
 # --- door scans per room, day and hour at the event, status and reason (RoomScanCount) -----------
 
 # One door decision more in its counter row: created at 1, or incremented in place. Its ORM twin is the
-# recount from the log (_scan_counts_from_log); events/tests/test_counters.py checks that they agree.
-COUNT_SCAN = """
-INSERT INTO events_roomscancount (room_id, day, hour, status, denial_reason, count)
-VALUES (%(room)s, %(day)s, %(hour)s, %(status)s, %(reason)s, 1)
+# recount from the log (_scan_counts_from_log); events/tests/test_counters.py checks that they agree. The door
+# scan runs the same upsert inside its single write statement (events/sql/access.py: record).
+SCAN_COUNT_CONFLICT = """
 ON CONFLICT (room_id, day, hour, status, denial_reason)
 DO UPDATE SET count = events_roomscancount.count + 1
 """
+COUNT_SCAN = f"""
+INSERT INTO events_roomscancount (room_id, day, hour, status, denial_reason, count)
+VALUES (%(room_id)s, %(day)s, %(hour)s, %(status)s, %(denial_reason)s, 1)
+{SCAN_COUNT_CONFLICT}"""
+
+
+def scan_count_key(*, room_id, scanned_at) -> dict:
+    """The counter row of a decision at ``room_id`` at ``scanned_at``: the room, and the day and hour at
+    the event (the zone of every event: events/calendar.py), as query parameters."""
+    local = scanned_at.astimezone(event_zone())
+    return {
+        "room_id": db_value(RoomScanCount, "room", room_id),
+        "day": connection.ops.adapt_datefield_value(local.date()),
+        "hour": local.hour,
+    }
 
 
 def count_scan(*, room_id, scanned_at, status: str, denial_reason: str) -> None:
@@ -222,14 +236,8 @@ def count_scan(*, room_id, scanned_at, status: str, denial_reason: str) -> None:
     upsert, in the caller's transaction (the door scan's), so the count commits or rolls back with the
     log row. The counter row is locked until then: concurrent scans of one door with the same outcome
     queue on it only for the end of their transaction."""
-    local = scanned_at.astimezone(event_zone())  # the zone of every event (events/calendar.py)
-    params = {
-        "room": db_value(RoomScanCount, "room", room_id),
-        "day": connection.ops.adapt_datefield_value(local.date()),
-        "hour": local.hour,
-        "status": status,
-        "reason": denial_reason,
-    }
+    params = scan_count_key(room_id=room_id, scanned_at=scanned_at)
+    params.update(status=status, denial_reason=denial_reason)
     with connection.cursor() as cursor:
         cursor.execute(COUNT_SCAN, params)
 

@@ -9,6 +9,14 @@ class MakeplusConfig(AppConfig):
 
     def ready(self):
         from django.contrib import admin
+        from django.core.signals import request_started
+
+        from makeplus import read_cache
+        from makeplus.db_health import drop_broken_connections
+
+        # After Django's close_old_connections (connected when django.db loads): see makeplus/db_health.py.
+        request_started.connect(drop_broken_connections, dispatch_uid="makeplus.drop_broken_connections")
+        read_cache.connect()  # writes drop the cached reads of their event (makeplus/read_cache.py)
 
         # The back office's branding (issue 20, item 10): never Django's "Administration de Django".
         # Set on the site instance so that every admin page (login and password pages too) gets it in

@@ -100,9 +100,11 @@ DATABASES = {
 }
 # Persistent connections: a worker keeps its connection between requests, so a moment when the database
 # refuses new connections (restart, max_connections, a network blip) does not fail every request that
-# would have opened one (issue 23; makeplus/tests/test_connection_blips.py). 0 opens one per request.
+# would have opened one (issue 23). 0 opens one per request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No SELECT 1 before every request: a connection the server closed is found from its socket, without a
+# round trip (makeplus/db_health.py).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Bounded waits: a request waiting for a locked row, or a runaway statement, gives up with a retryable
     # 503 (code "busy", makeplus/error_handling.py) instead of holding a worker while other requests queue.
@@ -126,6 +128,15 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "makeplus.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Cached API reads (makeplus/read_cache.py) in their own space, so that they never evict throttle counters.
+CACHES["reads"] = {
+    **CACHES["default"],
+    "LOCATION": REDIS_URL or "reads",
+    "KEY_PREFIX": "reads",
+    "OPTIONS": {} if REDIS_URL else {"MAX_ENTRIES": 5000},
+}
+# The lifetime of a cached body: only bounds what a Redis outage could leave behind (writes invalidate at once).
+READ_CACHE_SECONDS = env.int("READ_CACHE_SECONDS", default=600)
 
 # --- job queue (helper "jobs": makeplus/jobs.py, makeplus/celery.py) -----------------------
 # Celery on Redis when a broker is configured (`celery -A makeplus worker`); without one, jobs run

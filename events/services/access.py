@@ -47,7 +47,7 @@ scan (which waits for the room) decides for them.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -56,7 +56,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.badges import BadgeCheck, find_badge, judge_badge, judge_typed_badge, parse_badge, typed_badge_id
-from events.counters import count_scan
 from events.models import Participant, Room, RoomAccess, Session, SessionAccess
 from events.models.access import MESSAGES
 from events.selectors.access import RESET_NONCE_PREFIX, running_session
@@ -271,15 +270,16 @@ class _Outcome:
     reason: str = ""  # recorded: "" when granted, else why it was denied
     server_reason: str = ""  # offline: what the server decided, or would have
     already_inside: bool = False
+    # The occupancy change written with the log row (events.sql.access.record): "take" a free seat (none
+    # free: the decision becomes room_full), "force" one, "leave" one; and where the holder is then.
+    seat: str | None = None
+    presence: sql.Presence | None = None
 
 
 def _decide_online(case: AtDoor) -> _Outcome:
     """Granted only when every rule passes: a scan failing a cheap rule never reaches the locks."""
     reason = first_failing(case)
-    if reason:
-        return _Outcome(reason=reason)
-    full, already_inside = _move(case, force=False)
-    return _Outcome(reason=full, already_inside=already_inside)
+    return _Outcome(reason=reason) if reason else _move(case, force=False)
 
 
 def _decide_offline(case: AtDoor) -> _Outcome:
@@ -289,8 +289,8 @@ def _decide_offline(case: AtDoor) -> _Outcome:
         return _Outcome(reason=case.scan.device_reason, server_reason=verdict)
     if not case.check.ok:  # the door opened for a badge the server cannot place: granted, no presence
         return _Outcome(server_reason=verdict)
-    full, already_inside = _move(case, force=True)  # the door opened: presence follows
-    return _Outcome(server_reason=verdict or full, already_inside=already_inside)
+    moved = _move(case, force=True)  # the door opened: presence follows
+    return replace(moved, server_reason=verdict or moved.server_reason)
 
 
 def _log(case: AtDoor, outcome: _Outcome) -> RoomAccess:
@@ -311,8 +311,9 @@ def _log(case: AtDoor, outcome: _Outcome) -> RoomAccess:
         offline=scan.offline,
         server_reason=outcome.server_reason,
     )
-    sql.insert_access(access)
-    count_scan(room_id=access.room_id, scanned_at=scan.at, status=access.status, denial_reason=access.denial_reason)
+    after = sql.record(access, seat=outcome.seat, presence=outcome.presence)
+    if outcome.seat:  # the door's occupancy after the decision (read back when the seat did not change)
+        case.door.room.current_participants = after[0] if after else _occupancy(case.door.room.pk)
     return access
 
 
@@ -346,54 +347,39 @@ def _lock_rooms(*room_ids) -> dict:
     return {r.pk: r for r in rooms}
 
 
-def _move(case: AtDoor, *, force: bool) -> tuple[str, bool]:
+def _move(case: AtDoor, *, force: bool) -> _Outcome:
     """Presence and capacity, the last rule (room_full). The holder's row is locked by the badge lookup:
     its presence cannot change under us. Then the rooms, always after the holder and in primary-key
     order, so that concurrent scans cannot deadlock: a change at one room is one conditional UPDATE
-    (lock, check and count at once); a move from another room locks both rooms first.
+    (lock, check and count at once), written with the log row (_log); a move from another room locks
+    both rooms first.
 
-    Returns (reason, already_inside), the door's room holding its occupancy after the decision: the
-    reason is ``room_full`` or ""; with ``force`` (an offline scan the device granted) the move happens
-    anyway and ``room_full`` only reports that the server would have refused."""
+    With ``force`` (an offline scan the device granted) the move happens anyway and ``room_full`` only
+    goes to ``server_reason``, what the server would have decided."""
     participant, room, at = case.check.participant, case.door.room, case.scan.at
     current = participant.current_room_id
     if case.scan.direction == EXIT:
-        if current == room.pk:
-            after = sql.leave_seat(room.pk)
-            room.current_participants = after[0] if after else _occupancy(room.pk)
-            _place(participant, None, at)
-        return "", False
+        return _Outcome(seat="leave", presence=sql.Presence(None)) if current == room.pk else _Outcome()
     if current == room.pk:
-        return "", True
+        return _Outcome(already_inside=True)
+    # The first entry checks the holder in.
+    presence = sql.Presence(room.pk, checked_in_at=None if participant.is_checked_in else at)
     if current is None:
-        after = sql.take_seat(room.pk, force=force)
-        if after is None:
-            room.current_participants = _occupancy(room.pk)
-            return Reason.ROOM_FULL, False
-        room.current_participants, capacity = after
-        full = room.current_participants > capacity  # only when forced: it took a seat that was not free
-    else:
-        rooms = _lock_rooms(room.pk, current)
-        if room.pk not in rooms:  # deleted while this scan waited for its lock
-            raise AppError(_("Not found."), "not_found")
-        here = rooms[room.pk]
-        full = here.current_participants >= here.capacity
-        if full and not force:
-            room.current_participants = here.current_participants
-            return Reason.ROOM_FULL, False
-        Room.objects.filter(pk=current, current_participants__gt=0).update(
-            current_participants=F("current_participants") - 1
-        )
-        Room.objects.filter(pk=here.pk).update(current_participants=F("current_participants") + 1)
-        room.current_participants = here.current_participants + 1
-    _place(participant, room, at)
-    return (Reason.ROOM_FULL if full else ""), False
-
-
-def _place(participant: Participant, room: Room | None, at) -> None:
-    """The holder is now inside ``room`` (None: outside); the first entry checks the holder in."""
-    checks_in = room is not None and not participant.is_checked_in
-    sql.place(participant.pk, room.pk if room else None, checked_in_at=at if checks_in else None)
+        return _Outcome(seat="force" if force else "take", presence=presence)
+    rooms = _lock_rooms(room.pk, current)
+    if room.pk not in rooms:  # deleted while this scan waited for its lock
+        raise AppError(_("Not found."), "not_found")
+    here = rooms[room.pk]
+    full = here.current_participants >= here.capacity
+    if full and not force:
+        room.current_participants = here.current_participants
+        return _Outcome(reason=Reason.ROOM_FULL)
+    Room.objects.filter(pk=current, current_participants__gt=0).update(
+        current_participants=F("current_participants") - 1
+    )
+    Room.objects.filter(pk=here.pk).update(current_participants=F("current_participants") + 1)
+    room.current_participants = here.current_participants + 1
+    return _Outcome(server_reason=Reason.ROOM_FULL if full else "", presence=presence)
 
 
 # --- around the door -----------------------------------------------------------------------------

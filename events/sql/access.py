@@ -9,12 +9,15 @@ Reads, one statement each per scan:
   account, its event's public key, whether its badge opens the room and its place in the session. The
   holder's row comes locked (PostgreSQL): presence is read and changed from it.
 
-Writes, in the scan's transaction: the occupancy (:data:`TAKE_SEAT`, :data:`FORCE_SEAT`,
-:data:`LEAVE_SEAT`: check and count in one statement, the UPDATE taking the room's row lock itself;
-PostgreSQL re-checks the condition on the latest row after waiting for it; RETURNING saves reading the
-count back), the holder's presence (:data:`PLACE`, :data:`CHECK_IN`) and the log row
-(:data:`INSERT_ACCESS`: RoomAccess has no save() override and no save signals, so a plain INSERT is
-what saving it would do; events/tests/test_sql_parity.py asserts both).
+Writes, in the scan's transaction, in one statement on PostgreSQL (:func:`record`: a data-modifying
+WITH; SQLite runs its parts one by one): the occupancy (:data:`TAKE_SEAT`, :data:`FORCE_SEAT`,
+:data:`LEAVE_SEAT`: check and count at once, the UPDATE taking the room's row lock itself; PostgreSQL
+re-checks the condition on the latest row after waiting for it; RETURNING saves reading the count back),
+the holder's presence (:data:`PLACE`, :data:`CHECK_IN`, only when the seat was taken), the log row
+(:data:`INSERT_ACCESS`: RoomAccess has no save() override and no save signals, so a plain INSERT is what
+saving it would do; events/tests/test_sql_parity.py asserts both) and the door-scan counter
+(events.counters.COUNT_SCAN's upsert). A granted entry is thus six round trips with BEGIN and COMMIT
+(events/tests/test_access_decision.py counts them on the wire).
 """
 
 from dataclasses import dataclass
@@ -26,6 +29,7 @@ from django.db import connection
 from django.db.models import CharField, Exists, OuterRef, Subquery, Value
 from django.utils import timezone
 
+from events.counters import SCAN_COUNT_CONFLICT, count_scan, scan_count_key
 from events.models import EventBadgeKey, Participant, Room, RoomAccess, Session, SessionAccess
 from events.selectors import member_accepted
 from events.selectors.access import running_session
@@ -215,59 +219,63 @@ def holder_at_door_orm(*, room, session, participant_id=None, event_id=None, bad
 # Occupancy, (occupancy, capacity) after the change; no row: no free seat, nobody counted inside, no room.
 TAKE_SEAT = """
 UPDATE events_room SET current_participants = current_participants + 1
- WHERE id = %(room)s AND current_participants < capacity
+ WHERE id = %(room_id)s AND current_participants < capacity
 RETURNING current_participants, capacity
 """
 FORCE_SEAT = """
 UPDATE events_room SET current_participants = current_participants + 1
- WHERE id = %(room)s
+ WHERE id = %(room_id)s
 RETURNING current_participants, capacity
 """  # an offline scan the device granted: the door opened, full or not
 LEAVE_SEAT = """
 UPDATE events_room SET current_participants = current_participants - 1
- WHERE id = %(room)s AND current_participants > 0
+ WHERE id = %(room_id)s AND current_participants > 0
 RETURNING current_participants, capacity
 """
+SEATS = {"take": TAKE_SEAT, "force": FORCE_SEAT, "leave": LEAVE_SEAT}
 
 
 def take_seat(room_id, *, force: bool = False) -> tuple[int, int] | None:
     """One more inside ``room_id`` while a seat is free (``force``: in any case)."""
-    return fetch_one(FORCE_SEAT if force else TAKE_SEAT, {"room": db_value(Room, "id", room_id)})
+    return fetch_one(FORCE_SEAT if force else TAKE_SEAT, {"room_id": db_value(Room, "id", room_id)})
 
 
 def leave_seat(room_id) -> tuple[int, int] | None:
     """One fewer inside ``room_id``, never below zero."""
-    return fetch_one(LEAVE_SEAT, {"room": db_value(Room, "id", room_id)})
+    return fetch_one(LEAVE_SEAT, {"room_id": db_value(Room, "id", room_id)})
 
 
 PLACE = """
-UPDATE events_participant SET current_room_id = %(room)s
- WHERE id = %(participant)s
+UPDATE events_participant SET current_room_id = %(to_room)s
+ WHERE id = %(participant_id)s
 """
 CHECK_IN = """
-UPDATE events_participant SET current_room_id = %(room)s, is_checked_in = TRUE, checked_in_at = %(at)s
- WHERE id = %(participant)s
+UPDATE events_participant SET current_room_id = %(to_room)s, is_checked_in = TRUE, checked_in_at = %(checked_in_at)s
+ WHERE id = %(participant_id)s
 """
 
 
 def place(participant_id, room_id, *, checked_in_at=None) -> None:
     """The holder is now inside ``room_id`` (None: outside); with ``checked_in_at``, checked in then."""
-    params = {"room": db_value(Participant, "current_room", room_id), "participant": participant_id}
+    params = {"to_room": db_value(Participant, "current_room", room_id), "participant_id": participant_id}
     if checked_in_at is not None:
-        params["at"] = db_value(Participant, "checked_in_at", checked_in_at)
+        params["checked_in_at"] = db_value(Participant, "checked_in_at", checked_in_at)
     with connection.cursor() as cursor:
         cursor.execute(PLACE if checked_in_at is None else CHECK_IN, params)
 
 
+# The log row. Its status, reason and server reason are parameters, or, in the door scan's single write
+# statement (:func:`record`), expressions of whether the seat was taken.
 INSERT_ACCESS = """
 INSERT INTO events_roomaccess
        (participant_id, badge_input, room_id, session_id, direction, status, denial_reason, already_inside,
         verified_by_id, scanned_at, received_at, nonce, offline, server_reason)
-VALUES (%(participant_id)s, %(badge_input)s, %(room_id)s, %(session_id)s, %(direction)s, %(status)s,
-        %(denial_reason)s, %(already_inside)s, %(verified_by_id)s, %(scanned_at)s, %(received_at)s, %(nonce)s,
-        %(offline)s, %(server_reason)s)
-RETURNING id
+VALUES (%(participant_id)s, %(badge_input)s, %(room_id)s, %(session_id)s, %(direction)s, {status},
+        {denial_reason}, %(already_inside)s, %(verified_by_id)s, %(scanned_at)s, %(received_at)s, %(nonce)s,
+        %(offline)s, {server_reason})
+RETURNING id, status, denial_reason, server_reason
 """
+AS_GIVEN = {"status": "%(status)s", "denial_reason": "%(denial_reason)s", "server_reason": "%(server_reason)s"}
 ACCESS_FIELDS = [
     "participant", "badge_input", "room", "session", "direction", "status", "denial_reason", "already_inside",
     "verified_by", "scanned_at", "received_at", "nonce", "offline", "server_reason",
@@ -279,13 +287,103 @@ def _access_fields() -> list:
     return [RoomAccess._meta.get_field(name) for name in ACCESS_FIELDS]
 
 
+def _access_params(access: RoomAccess) -> dict:
+    access.received_at = timezone.now()  # auto_now_add
+    return {
+        field.attname: field.get_db_prep_save(getattr(access, field.attname), connection) for field in _access_fields()
+    }
+
+
+def _inserted(access: RoomAccess, row) -> RoomAccess:
+    access.pk, access.status, access.denial_reason, access.server_reason = row
+    access._state.adding, access._state.db = False, connection.alias
+    return access
+
+
 def insert_access(access: RoomAccess) -> RoomAccess:
     """Write a new log row as ``access.save()`` would (``received_at`` stamped now, values prepared by
     their fields), in one statement; sets its primary key."""
-    access.received_at = timezone.now()  # auto_now_add
-    params = {
-        field.attname: field.get_db_prep_save(getattr(access, field.attname), connection) for field in _access_fields()
-    }
-    access.pk = fetch_one(INSERT_ACCESS, params)[0]
-    access._state.adding, access._state.db = False, connection.alias
-    return access
+    return _inserted(access, fetch_one(INSERT_ACCESS.format(**AS_GIVEN), _access_params(access)))
+
+
+# --- the decision's writes, in one statement -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Where the holder is after the scan: inside ``room_id`` (None: outside); ``checked_in_at``: checked
+    in to the event then (the first entry)."""
+
+    room_id: object
+    checked_in_at: object = None
+
+
+SEAT_TAKEN = "EXISTS (SELECT 1 FROM seat)"
+# "take": the seat decides — granted as planned, else denied room_full, and nobody moves.
+TAKEN_OR_FULL = {
+    **AS_GIVEN,
+    "status": f"CASE WHEN {SEAT_TAKEN} THEN %(status)s ELSE 'denied' END",
+    "denial_reason": f"CASE WHEN {SEAT_TAKEN} THEN %(denial_reason)s ELSE 'room_full' END",
+}
+# "force" (an offline scan the device granted): the seat is taken anyway; the server would have refused
+# a room it left above capacity.
+FORCED = {
+    **AS_GIVEN,
+    "server_reason": "CASE WHEN %(server_reason)s = '' AND EXISTS "
+    "(SELECT 1 FROM seat WHERE current_participants > capacity) THEN 'room_full' ELSE %(server_reason)s END",
+}
+COUNTED = f"""
+INSERT INTO events_roomscancount (room_id, day, hour, status, denial_reason, count)
+VALUES (%(room_id)s, %(day)s, %(hour)s, (SELECT status FROM logged), (SELECT denial_reason FROM logged), 1)
+{SCAN_COUNT_CONFLICT}"""
+
+
+@cache
+def _record_statement(seat: str | None, moves: str | None) -> str:
+    """PostgreSQL: occupancy, presence, log row and door-scan counter in one statement (data-modifying
+    WITH: one snapshot, the rows changed in this order — room, holder (already locked), log, counter — the
+    order of every scan, so no deadlock); the log row's answer and the seat's new occupancy come back."""
+    parts = []
+    if seat:
+        parts.append(f"seat AS ({SEATS[seat].strip()})")
+    if moves:
+        condition = f" AND {SEAT_TAKEN}" if seat == "take" else ""
+        parts.append(f"moved AS ({(CHECK_IN if moves == 'check_in' else PLACE).strip()}{condition})")
+    expressions = {"take": TAKEN_OR_FULL, "force": FORCED}.get(seat, AS_GIVEN)
+    parts.append(f"logged AS ({INSERT_ACCESS.format(**expressions).strip()})")
+    parts.append(f"counted AS ({COUNTED.strip()})")
+    seat_columns = "seat.current_participants, seat.capacity" if seat else "NULL, NULL"
+    join = " LEFT JOIN seat ON TRUE" if seat else ""
+    return f"WITH {', '.join(parts)}\nSELECT logged.*, {seat_columns} FROM logged{join}"
+
+
+def record(access: RoomAccess, *, seat: str | None = None, presence: Presence | None = None):
+    """Write the decision ``access`` (a new log row, as :func:`insert_access`), with its door-scan counter
+    (events.counters.count_scan) and, for a holder who moves, the room's occupancy (``seat``: "take" a
+    free seat — none free makes the decision a room_full denial and nobody moves —, "force" one, or
+    "leave") and the holder's ``presence``. Returns the seat's (occupancy, capacity) after the change
+    (None: no seat change, or none made); ``access`` gets its primary key and final status.
+
+    One statement on PostgreSQL; SQLite (no data-modifying WITH) runs the same steps one by one."""
+    params = _access_params(access)
+    params.update(scan_count_key(room_id=access.room_id, scanned_at=access.scanned_at))
+    if presence is not None:
+        params["to_room"] = db_value(Participant, "current_room", presence.room_id)
+        params["checked_in_at"] = db_value(Participant, "checked_in_at", presence.checked_in_at)
+    moves = None if presence is None else ("check_in" if presence.checked_in_at is not None else "place")
+    if connection.vendor == "postgresql":
+        row = fetch_one(_record_statement(seat, moves), params)
+        _inserted(access, row[:4])
+        return None if row[4] is None else row[4:]
+    after = fetch_one(SEATS[seat], params) if seat else None
+    if seat == "take" and after is None:
+        params.update(status=RoomAccess.Status.DENIED, denial_reason=RoomAccess.Reason.ROOM_FULL)
+    elif moves:
+        with connection.cursor() as cursor:
+            cursor.execute(CHECK_IN if moves == "check_in" else PLACE, params)
+    if seat == "force" and not params["server_reason"] and after[0] > after[1]:
+        params["server_reason"] = RoomAccess.Reason.ROOM_FULL
+    _inserted(access, fetch_one(INSERT_ACCESS.format(**AS_GIVEN), params))
+    count_scan(room_id=access.room_id, scanned_at=access.scanned_at, status=access.status,
+               denial_reason=access.denial_reason)  # fmt: skip
+    return after

@@ -16,6 +16,7 @@ from events.services.participants import reissue_badge, revoke_badge
 from events.tests.factories import AssignmentFactory, EventFactory, badge_holder
 from events.tests.factories_programme import RoomFactory, SessionFactory
 from events.tests.factories_staff import RoomAssignmentFactory
+from makeplus.tests.wire import wire
 
 pytestmark = pytest.mark.django_db
 
@@ -465,10 +466,10 @@ def test_bad_input(scanner, room, body, errors):
 # --- cost --------------------------------------------------------------------------------------
 
 # One scan at the door by a controller on duty: auth + assignment (1), room + on duty + running session
-# (1), holder's row lock + user + key + allowed room + atelier place (1), room check-and-count (1),
-# holder's presence (1), log insert (1), statistics counter (1) — 7, with a nonce or without — plus the
-# test transaction's savepoint pair.
-SCAN_QUERIES = 9
+# (1), holder's row lock + user + key + allowed room + atelier place (1), then the writes — occupancy,
+# presence, log row, statistics counter — in one statement on PostgreSQL (events.sql.access.record), four
+# on SQLite; with a nonce or without; plus the test transaction's savepoint pair.
+SCAN_QUERIES = 6 if connection.vendor == "postgresql" else 9
 
 
 def test_scan_query_budget_does_not_grow_with_the_log(scanner, event, room):
@@ -495,6 +496,36 @@ def test_scan_query_budget_does_not_grow_with_the_log(scanner, event, room):
         assert scanner(room, qr_code=badges[2].qr_code_data).json()["status"] == "granted"
 
     assert len(small_log) == len(with_nonce) == len(big_log) == SCAN_QUERIES
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="libpq's protocol trace")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("how", ["qr_code", "badge_id", "exit", "room_full"])
+def test_a_granted_entry_is_six_round_trips_on_the_wire(client_for, how):
+    # Counted from libpq's trace of the protocol, so BEGIN, COMMIT and any health check count too (issue 22:
+    # at most 6): caller, door, BEGIN, holder (locked), the writes, COMMIT. An exit and a room_full denial
+    # are no longer; a full room reads its occupancy back for the answer (one more).
+    event = EventFactory()
+    room = RoomFactory(event=event, capacity=1 if how == "room_full" else 10)
+    controller = _on_duty(room)
+    client = client_for(controller, event)
+    badge, first = badge_holder(event), badge_holder(event)
+    if how == "exit":
+        client.post(f"/api/rooms/{room.pk}/verify_access/", {"qr_code": badge.qr_code_data})
+    if how == "room_full":
+        client.post(f"/api/rooms/{room.pk}/verify_access/", {"qr_code": first.qr_code_data})
+    body = {"badge_id": badge.badge_id} if how == "badge_id" else {"qr_code": badge.qr_code_data}
+    if how == "exit":
+        body["direction"] = "exit"
+
+    with wire() as sent:
+        answer = client.post(f"/api/rooms/{room.pk}/verify_access/", body).json()
+
+    assert (answer["status"], answer["reason"]) == {"room_full": ("denied", "room_full")}.get(how, ("granted", None))
+    assert sent.round_trips == (7 if how == "room_full" else 6)
+    assert (sent.sent[2], sent.sent[-1]) == ("BEGIN", "COMMIT")
+    assert not any(statement == "SELECT 1" for statement in sent.sent)
+    assert answer["room"]["current_participants"] == (0 if how == "exit" else 1)
 
 
 # --- concurrency (PostgreSQL, real threads and connections) -------------------------------------
