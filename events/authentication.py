@@ -10,6 +10,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from events.sql.auth import caller
 from makeplus.errors import AppError
+from makeplus.hot_path import verified_token
 
 EVENT_CLAIM = "event_id"
 ROLE_CLAIM = "role"
@@ -49,6 +50,10 @@ class EventJWTAuthentication(JWTAuthentication):
         request.event_assignment = found.assignment
         request.login_session_id = session_id
         return user, token
+
+    def get_validated_token(self, raw_token):
+        # Signature and claims checked once per token and process, expiry on every use (makeplus/hot_path.py).
+        return verified_token(raw_token, super().get_validated_token)
 
     def _checked(self, user, token):
         # Same checks as JWTAuthentication.get_user, on the user loaded with the assignment.

@@ -61,15 +61,17 @@ MIDDLEWARE = [
     "makeplus.headers.ApiSecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # The site_middleware classes are Django's own, skipped under /api/: a JWT call needs no session,
+    # session user, flash messages or account language (makeplus/site_middleware.py).
+    "makeplus.site_middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "makeplus.site_middleware.AuthenticationMiddleware",
     # A method an API route never allows: 405 for everyone, before any role check (makeplus/error_handling.py).
     "makeplus.error_handling.MethodNotAllowedMiddleware",
-    "makeplus.i18n_middleware.UserLanguageMiddleware",  # the back office opens in the account's language
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "makeplus.site_middleware.UserLanguageMiddleware",  # the back office opens in the account's language
+    "makeplus.site_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -14,6 +14,7 @@ from events.scoping import EventRelatedField
 from events.selectors.access import RESET_NONCE_PREFIX
 from events.selectors.programme import rooms_for_event, sessions_for_event
 from makeplus.datetimes import DateTimeField, plausible_datetime
+from makeplus.hot_path import FieldsOncePerThread
 
 Reason = RoomAccess.Reason
 GRANTED, DENIED = RoomAccess.Status.GRANTED, RoomAccess.Status.DENIED
@@ -66,7 +67,8 @@ def holder_summary(participant: Participant, request=None, *, with_photo: bool =
 # --- the door scan (POST /api/rooms/{id}/verify_access/) ----------------------------------------
 
 
-class VerifyAccessSerializer(serializers.Serializer):
+class VerifyAccessSerializer(FieldsOncePerThread, serializers.Serializer):
+    # The door scan's body: its fields are not copied again for every scan (makeplus/hot_path.py).
     qr_code = serializers.CharField(max_length=512, required=False, help_text=_("The scanned QR payload."))
     badge_id = serializers.CharField(max_length=32, required=False, help_text=_("Typed badge id (manual fallback)."))
     direction = serializers.ChoiceField(choices=RoomAccess.Direction.choices, default=RoomAccess.Direction.ENTRY)
