@@ -14,7 +14,16 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from events.badges import judge_badge, judge_typed_badge, parse_badge
-from events.models import Participant, Role, Room, RoomAccess, Session, SessionAccess, UserEventAssignment
+from events.models import (
+    Participant,
+    Role,
+    Room,
+    RoomAccess,
+    RoomScanCount,
+    Session,
+    SessionAccess,
+    UserEventAssignment,
+)
 from events.services.participants import reissue_badge
 from events.sql import access as sql
 from events.sql.auth import active_assignment, active_assignment_orm
@@ -379,3 +388,85 @@ def test_room_access_has_nothing_an_insert_would_skip():
     assert RoomAccess.save is Model.save
     assert not pre_save.has_listeners(RoomAccess)
     assert not post_save.has_listeners(RoomAccess)
+
+
+# --- the decision's writes in one statement (record) ---------------------------------------------
+
+
+def _decision(room, holder, status="granted", reason="", *, direction="entry", server_reason=""):
+    return RoomAccess(
+        room=room,
+        participant=holder,
+        direction=direction,
+        status=status,
+        denial_reason=reason,
+        badge_input=holder.badge_id,
+        verified_by=UserFactory(),
+        scanned_at=timezone.now() - timedelta(minutes=1),
+        server_reason=server_reason,
+    )
+
+
+def _state(room, *holders):
+    room.refresh_from_db()
+    for holder in holders:
+        holder.refresh_from_db()
+    counts = sorted(RoomScanCount.objects.filter(room=room).values_list("status", "denial_reason", "count"))
+    return room.current_participants, [h.current_room_id for h in holders], counts
+
+
+def test_record_takes_a_free_seat_with_the_log_row_and_its_counter(event, room):
+    first, second, third = (badge_holder(event) for _ in range(3))
+    entered_at = timezone.now() - timedelta(minutes=1)
+
+    after = sql.record(_decision(room, first), seat="take", presence=sql.Presence(room.pk, checked_in_at=entered_at))
+    sql.record(_decision(room, second), seat="take", presence=sql.Presence(room.pk))
+    full = _decision(room, third)
+    refused = sql.record(full, seat="take", presence=sql.Presence(room.pk))
+
+    assert after == (1, 2) and refused is None
+    # The room (capacity 2) was full: the decision became a room_full denial and nobody moved.
+    assert (full.pk is not None, full.status, full.denial_reason) == (True, "denied", "room_full")
+    assert RoomAccess.objects.get(pk=full.pk).denial_reason == "room_full"
+    assert _state(room, first, second, third) == (
+        2,
+        [room.pk, room.pk, None],
+        [("denied", "room_full", 1), ("granted", "", 2)],
+    )
+    first.refresh_from_db()
+    assert (first.is_checked_in, first.checked_in_at) == (True, entered_at)
+
+
+def test_record_forces_a_seat_and_says_the_server_would_have_refused(event, room):
+    holders = [badge_holder(event) for _ in range(3)]
+    decisions = [_decision(room, h) for h in holders]
+
+    seats = [sql.record(d, seat="force", presence=sql.Presence(room.pk)) for d in decisions]
+
+    assert seats == [(1, 2), (2, 2), (3, 2)]
+    assert [(d.status, d.server_reason) for d in decisions] == [
+        ("granted", ""),
+        ("granted", ""),
+        ("granted", "room_full"),
+    ]
+    assert _state(room, *holders)[:2] == (3, [room.pk] * 3)
+
+
+def test_record_leaves_a_seat_never_below_zero(event, room):
+    holder = badge_holder(event)
+    sql.record(_decision(room, holder), seat="take", presence=sql.Presence(room.pk))
+
+    left = sql.record(_decision(room, holder, direction="exit"), seat="leave", presence=sql.Presence(None))
+    again = sql.record(_decision(room, holder, direction="exit"), seat="leave", presence=sql.Presence(None))
+
+    assert (left, again) == ((0, 2), None)
+    assert _state(room, holder) == (0, [None], [("granted", "", 3)])
+
+
+def test_record_without_a_move_writes_the_log_row_and_counter_only(event, room):
+    holder = badge_holder(event)
+    denied = _decision(room, holder, "denied", "not_allowed_room")
+
+    assert sql.record(denied) is None
+    assert (denied.status, denied.denial_reason) == ("denied", "not_allowed_room")
+    assert _state(room, holder) == (0, [None], [("denied", "not_allowed_room", 1)])
