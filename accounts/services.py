@@ -15,6 +15,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts.login_gate import login_slot
 from accounts.models import LoginSession, User, normalize_email
 from accounts.tokens import selection_token
 from events.authentication import EVENT_CLAIM, ROLE_CLAIM, SESSION_CLAIM
@@ -197,7 +198,8 @@ def register_user(*, email: str, password: str, first_name: str = "", last_name:
 
 
 def authenticate_user(*, request, email: str, password: str) -> User:
-    user = authenticate(request, email=normalize_email(email), password=password)
+    with login_slot():  # a bounded number of password checks at once (accounts/login_gate.py)
+        user = authenticate(request, email=normalize_email(email), password=password)
     if user is None:
         raise AppError(_("Incorrect email or password."), "invalid_credentials")
     return user

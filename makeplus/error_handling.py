@@ -65,7 +65,10 @@ class ExceptionHandler(BaseExceptionHandler):
 
     def convert_known_exceptions(self, exc):
         if isinstance(exc, AppError):
-            return api_error(exc.message, exc.code)
+            error = api_error(exc.message, exc.code)
+            if error.status_code == 503:  # every 503 of ours is retryable: say when
+                error.wait = 1
+            return error
         if isinstance(exc, OperationalError):
             return _database_error(exc)
         if isinstance(exc, DjangoValidationError):
