@@ -1,12 +1,15 @@
 """How many sign-ins may check a password at once on this machine (issue 22: the 9:00 rush).
 
-A sign-in holds a web worker for the whole password check (about a third of a second of CPU, more while
-the door scans take the CPU first: makeplus/hashers.py). With no bound, a crowd of phones signing in at once
-would hold every worker and the door scans would queue behind them. So a sign-in takes one of
-``LOGIN_CONCURRENCY`` slots (default: the machine's cores) — locks on files that every worker process of the
-machine shares — and when none frees up within ``LOGIN_SLOT_WAIT_MS`` the answer is a retryable 503
-``busy`` (``Retry-After: 1``): the person taps again a moment later, and the other workers keep serving the
-doors and the programme. The lock goes with the process if it dies (``flock``).
+A password check is PBKDF2 with Django's 1,000,000 iterations (it must stay slow: that is its job against a
+stolen database): about 0.34 s of CPU, during which the sign-in holds a web worker. With no bound, a crowd
+of phones signing in at once would hold every worker and take the CPU, and the door scans would queue behind
+them. So a sign-in takes one of ``LOGIN_CONCURRENCY`` slots (default: the machine's cores; gunicorn runs one
+worker more per slot: makeplus/gunicorn.conf.py) — locks on files that every worker process of the machine
+shares — and when none is free (after ``LOGIN_SLOT_WAIT_MS``, default 0: a waiting sign-in would hold a
+worker too) the answer is a retryable 503 ``busy`` (``Retry-After: 1``): the person taps again a moment
+later, and the other workers keep serving the doors and the programme. The lock goes with the process if it
+dies (``flock``). Measured in the benchmark's 9:00 rush (bench/RESULTS.md); hashing at a lower CPU priority
+was tried there and dropped: fewer sign-ins got through and the doors gained nothing.
 """
 
 import contextlib

@@ -165,19 +165,10 @@ JOB_MODULES = [
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-# Django's PBKDF2 (same hashes), computed at a lower CPU priority so that sign-ins give way to door scans and
-# reads (makeplus/hashers.py); the others as Django lists them, to read older hashes.
-PASSWORD_HASHERS = [
-    "makeplus.hashers.PBKDF2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
-    "django.contrib.auth.hashers.ScryptPasswordHasher",
-]
 # Sign-ins checking a password at once on this machine, and how long one waits for a turn before a retryable
 # 503 "busy" (accounts/login_gate.py): the other workers stay free for the doors during the 9:00 rush.
 LOGIN_CONCURRENCY = env.int("LOGIN_CONCURRENCY", default=os.cpu_count() or 1)
-LOGIN_SLOT_WAIT_MS = env.int("LOGIN_SLOT_WAIT_MS", default=250)
+LOGIN_SLOT_WAIT_MS = env.int("LOGIN_SLOT_WAIT_MS", default=0)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

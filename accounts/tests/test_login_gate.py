@@ -1,17 +1,14 @@
 """Sign-ins give way to the rest of the server (issue 22, the 9:00 rush): a bounded number check a password at
-once on the machine (accounts/login_gate.py), the hash runs at a lower CPU priority (makeplus/hashers.py)."""
+once on the machine (accounts/login_gate.py)."""
 
-import os
 import threading
 import time
 
 import pytest
-from django.contrib.auth import hashers as django_hashers
 
 from accounts.login_gate import login_slot
 from accounts.tests.factories import UserFactory
 from conftest import DEFAULT_PASSWORD, error_codes
-from makeplus import hashers
 
 pytestmark = pytest.mark.django_db
 
@@ -63,17 +60,3 @@ def test_a_wrong_password_still_takes_its_turn_and_gives_the_slot_back(api_clien
 
     assert (wrong.status_code, error_codes(wrong)) == (401, ["invalid_credentials"])
     assert _login(api_client, user).status_code == 200
-
-
-def test_the_hash_is_django_pbkdf2_computed_at_a_lower_priority(settings):
-    settings.PASSWORD_HASHERS = ["makeplus.hashers.PBKDF2PasswordHasher"]
-    ours = hashers.PBKDF2PasswordHasher()
-    django = django_hashers.PBKDF2PasswordHasher()
-
-    encoded = ours.encode("secret-42", "salt1234salt", iterations=1000)
-
-    assert encoded == django.encode("secret-42", "salt1234salt", iterations=1000)
-    assert django_hashers.check_password("secret-42", encoded)
-    mine = os.getpriority(os.PRIO_PROCESS, 0)
-    hasher_thread = hashers._background().submit(os.getpriority, os.PRIO_PROCESS, 0).result()
-    assert hasher_thread == min(19, mine + hashers.NICENESS)
