@@ -3,7 +3,7 @@ import threading
 from typing import NamedTuple
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -80,6 +80,7 @@ def _fast_hashing_and_clean_cache(settings):
     # Hashing strength is Django's business, not our tests'; throttle counters live in the cache.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    caches["reads"].clear()  # cached API reads (makeplus/read_cache.py)
 
 
 @pytest.fixture

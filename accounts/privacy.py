@@ -59,6 +59,7 @@ from events.services import update_assignment
 from events.services.participants import ensure_badge, reissue_badge
 from exposants.models import Exposant, ExposantScan
 from exposants.serializers import visitor_contact
+from makeplus import read_cache
 from makeplus.errors import AppError
 
 EXPORT_FORMAT = "makeplus-export/1"
@@ -466,6 +467,8 @@ def delete_account(*, user, password) -> None:
     old_name = f"{user.first_name} {user.last_name}".strip()
 
     # Roles and shifts: history kept, nothing held any more.
+    for event_id in UserEventAssignment.objects.filter(user=user).values_list("event_id", flat=True).distinct():
+        read_cache.changed(event_id)  # the cached reads showing them (directory, annonces) go at the commit
     UserEventAssignment.objects.filter(user=user, is_active=True).update(is_active=False)
     RoomAssignment.objects.filter(user=user, is_active=True).update(is_active=False)
 

@@ -16,6 +16,7 @@ from annonces.serializers import (
 )
 from events.permissions import MEMBERS, Allow, EventRolePermission
 from events.scoping import EventScoped
+from makeplus import read_cache
 from makeplus.pagination import PageNumberPagination
 
 
@@ -25,7 +26,7 @@ class AnnoncePagination(PageNumberPagination):
 
 
 @extend_validation_errors(["wrong_event"], field_name="event", actions=["create", "partial_update"])
-class AnnonceViewSet(EventScoped, viewsets.ModelViewSet):
+class AnnonceViewSet(read_cache.CachedReads, EventScoped, viewsets.ModelViewSet):
     """Annonces of the current event.
 
     Organisateurs create them and see all of them (scheduled, published, expired) with read
@@ -45,6 +46,7 @@ class AnnonceViewSet(EventScoped, viewsets.ModelViewSet):
 
     queryset = Annonce.objects.none()
     serializer_class = AnnonceSerializer
+    read_resource = read_cache.Annonces()
     permission_classes = [EventRolePermission, IsAnnonceOwner]
     # Any member marks what it reads (the action ``read`` is a POST: the "read" rule is also its rule).
     # Organisateurs write; a room manager too, to the staff only (services.check_author_targets).

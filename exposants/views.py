@@ -32,6 +32,7 @@ from exposants.serializers import (
     ScanRequestSerializer,
     visitor_contact,
 )
+from makeplus import read_cache
 from makeplus.admin_csv import DELIMITER, _cell
 from makeplus.parsers import FormParser, JSONParser, MultiPartParser  # our limits
 
@@ -52,13 +53,20 @@ def own_profile(request) -> Exposant:
 @extend_schema_view(
     list=extend_schema(description="The current event's exposants. Organisateurs also see former exposants."),
 )
-class ExposantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, EventScopedViewSet):
+class ExposantViewSet(
+    read_cache.CachedReads,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    EventScopedViewSet,
+):
     """The exposant directory of the current event, for its members. An exposant changes its own
     profile (``me/``, or its id); organisateurs change any. The stand plan is a PDF, downloaded
     with the same token from ``{id}/plan/``."""
 
     queryset = Exposant.objects.none()
     serializer_class = ExposantSerializer
+    read_resource = read_cache.Exposants()
     permission_classes = [EventRolePermission, MayEditExposantProfile]
     event_roles = {"read": MEMBERS, "write": MEMBERS, "me": Allow(EXPOSANTS)}
     parser_classes = [JSONParser, MultiPartParser, FormParser]

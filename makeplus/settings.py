@@ -138,8 +138,22 @@ CACHES["reads"] = {
     "KEY_PREFIX": "reads",
     "OPTIONS": {} if REDIS_URL else {"MAX_ENTRIES": 5000},
 }
+if not REDIS_URL:
+    # Without Redis the bodies stay in each process's memory, but their versions must be seen by every process
+    # serving this database (gunicorn's workers, a job runner): files in one directory per database.
+    import hashlib
+    import tempfile
+
+    _database = "|".join(str(DATABASES["default"].get(key) or "") for key in ("HOST", "PORT", "NAME"))
+    _versions_dir = f"makeplus-reads-{hashlib.sha256(_database.encode()).hexdigest()[:12]}"
+    CACHES["read_versions"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env.str("READ_CACHE_DIR", default=str(Path(tempfile.gettempdir()) / _versions_dir)),
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
 # The lifetime of a cached body: only bounds what a Redis outage could leave behind (writes invalidate at once).
 READ_CACHE_SECONDS = env.int("READ_CACHE_SECONDS", default=600)
+READ_CACHE_ENABLED = env.bool("READ_CACHE_ENABLED", default=True)  # False: every read from the database
 
 # --- job queue (helper "jobs": makeplus/jobs.py, makeplus/celery.py) -----------------------
 # Celery on Redis when a broker is configured (`celery -A makeplus worker`); without one, jobs run

@@ -53,6 +53,7 @@ from events.imports import ImportRow, RowError, Table, check_rows, names_of, rea
 from events.models import Event, Participant, Role, Session, SessionAccess, UserEventAssignment
 from events.models.participants import BADGE_ALPHABET, BADGE_ID_LENGTH
 from events.roles import BADGE_HOLDERS
+from makeplus import read_cache
 from makeplus.errors import AppError
 from makeplus.jobs import job
 from makeplus.jobs import once as job_once
@@ -375,6 +376,7 @@ def _write(event: Event, planned: list[_Row]) -> None:
 
     _exposant_profiles(event, [s.user for s in planned if s.assignment_changed and s.assignment.role == Role.EXPOSANT])
     recount_events([event.pk])  # the bulk inserts bypassed the counter signals
+    read_cache.changed(event.pk)  # and the cached reads' (places left, exposants listed)
 
 
 def _exposant_profiles(event: Event, users: list[User]) -> None:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from events.models import Event, Room, Session
 from events.youtube import youtube_video_id
+from makeplus import read_cache
 from makeplus.errors import AppError
 
 # --- rooms ---------------------------------------------------------------------------------------
@@ -236,6 +237,7 @@ def swap_session_times(*, first: Session, second: Session, actor) -> tuple[Sessi
             Session.objects.filter(pk=first.pk).update(
                 start_time=first.start_time, end_time=first.end_time, status=first.status, updated_at=now
             )
+            read_cache.changed(first.event_id, read_cache.SESSIONS, read_cache.ROOMS)  # update(): no signal
     except IntegrityError:
         raise AppError(_("Another session takes place in this room at that time."), "room_busy") from None
     first.updated_at = second.updated_at = now

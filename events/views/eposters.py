@@ -11,6 +11,7 @@ from events.scoping import EventScoped
 from events.selectors.eposters import eposters_for_event
 from events.serializers.eposters import EPosterSerializer
 from events.services import eposters as services
+from makeplus import read_cache
 from makeplus.parsers import FormParser, JSONParser, MultiPartParser  # our limits
 
 _q = OpenApiParameter(
@@ -25,7 +26,7 @@ _WRITES = ["create", "partial_update"]
 @extend_schema_view(list=extend_schema(parameters=[_q]))
 @extend_validation_errors(_FILE_CODES, field_name="file", actions=_WRITES)
 @extend_validation_errors(_FILE_CODES, field_name="thumbnail", actions=_WRITES)
-class EPosterViewSet(EventScoped, viewsets.ModelViewSet):
+class EPosterViewSet(read_cache.CachedReads, EventScoped, viewsets.ModelViewSet):
     """The current event's e-posters, in catalogue order. Members read and search them (``q`` or
     ``search``); organisateurs upload (multipart: ``file`` PDF/PNG/JPEG, optional ``thumbnail``),
     change and delete them. Another event's poster is a 404. File fields read as short-lived signed
@@ -34,6 +35,7 @@ class EPosterViewSet(EventScoped, viewsets.ModelViewSet):
 
     queryset = EPoster.objects.none()
     serializer_class = EPosterSerializer
+    read_resource = read_cache.EPosters()
     event_roles = READ_MEMBERS_WRITE_ORGANISATEUR
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -24,6 +24,7 @@ from events.services import programme as services
 from events.services.access import verify_room_access
 from events.sql.access import door_for_scan
 from events.views.ateliers import ATELIER_ROLES, AtelierActionsMixin
+from makeplus import read_cache
 from makeplus.pagination import PageNumberPagination
 
 
@@ -37,13 +38,14 @@ class ProgrammePagination(PageNumberPagination):
 @extend_validation_errors(
     ["badge_required"], field_name="non_field_errors", actions=["verify_access"], methods=["post"]
 )
-class RoomViewSet(EventScoped, viewsets.ModelViewSet):
+class RoomViewSet(read_cache.CachedReads, EventScoped, viewsets.ModelViewSet):
     """Rooms of the current event. Members read; organisateurs write. `current_participants`
     is live occupancy, changed only by door scans. A room with sessions cannot be deleted
     (409 `room_in_use`): deactivate it."""
 
     queryset = Room.objects.none()
     serializer_class = RoomSerializer
+    read_resource = read_cache.Rooms()  # the list (the detail, with its sessions, is read from the database)
     event_roles = {
         **READ_MEMBERS_WRITE_ORGANISATEUR,
         "participants": MODERATE,
@@ -130,13 +132,14 @@ class RoomViewSet(EventScoped, viewsets.ModelViewSet):
 @extend_validation_errors(["does_not_exist"], field_name="participant_id", actions=["payments"], methods=["post"])
 @extend_validation_errors(["does_not_exist"], field_name="badge_id", actions=["payments"], methods=["post"])
 @extend_validation_errors(["invalid_choice"], field_name="status", actions=["registrations"], methods=["get"])
-class SessionViewSet(EventScoped, AtelierActionsMixin, viewsets.ModelViewSet):
+class SessionViewSet(read_cache.CachedReads, EventScoped, AtelierActionsMixin, viewsets.ModelViewSet):
     """The programme of the current event: conferences and ateliers. Members read;
     organisateurs write and move sessions through scheduled → live → completed (or cancelled).
     The list comes in pages of 500 (`page_size` up to 500): a whole programme on page 1."""
 
     queryset = Session.objects.none()
     serializer_class = SessionSerializer
+    read_resource = read_cache.Sessions()
     event_roles = {
         **READ_MEMBERS_WRITE_ORGANISATEUR,
         **ATELIER_ROLES,
