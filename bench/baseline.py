@@ -1,171 +1,215 @@
 """The baselines: the cheapest Django implementation of each benchmarked path's database work.
 
-Bare Django function views — no DRF, no authentication, no serializers, hand-written SQL through
-Django's connection — served by the same gunicorn as the API (bench/urls.py, benchmark settings only).
-What the API costs on top of them is what our code adds to the unavoidable.
+Bare Django function views — no DRF, no serializers, no permission classes — served by the same gunicorn
+as the API (bench/urls.py, benchmark settings only). What the API costs on top of them is what our code
+and the framework add to the unavoidable.
 
-**The door scan** (``POST /bench/baseline/rooms/<room>/scan/``, the same body as verify_access) does
-the database work of one decision and nothing else, in one transaction:
+**The door scan** (``POST /bench/baseline/rooms/<room>/scan/``, the same body and the same
+``Authorization: Bearer <access token>`` as verify_access) issues THE SAME STATEMENTS as the API's scan, by
+calling the same functions of events/sql (so that it follows the API's SQL when that changes):
 
-1. badge lookup: the participant row by the id in the QR code (or the typed badge id), locked
-   (``FOR UPDATE``) since presence is read and changed from it — one statement;
-2. for a badge restricted to some rooms, its allowed-room row;
-3. the room rows locked in primary-key order (the door's, and the one the holder is in);
-4. presence and capacity decided on the locked rows: ``UPDATE`` of the occupancies, of the holder;
-5. one ``INSERT`` into the access log (also for denials), one upsert of the statistics' door-scan counter.
+1. the caller: the access token's HS256 signature and expiry checked with the standard library (no JWT
+   library), then ``events.sql.auth.caller`` (user, active assignment in the token's event, login session:
+   one statement), the user active, the token's password hash claim, the session open — 401 otherwise;
+2. the door: ``events.sql.access.door_for_scan`` (room, caller on duty, running session: one statement) —
+   404 for another event's room, 403 when the caller is not on duty there;
+3. in one transaction (BEGIN … COMMIT): the badge read with ``events.badges.parse_badge`` /
+   ``typed_badge_id``, its holder with ``events.sql.access.holder_at_door`` (row locked), the signature and
+   badge version judged with ``events.badges.judge_badge`` / ``judge_typed_badge``; for an entry, the
+   allowed-room check (``Participant.may_enter`` on the holder row's flag); then :func:`_write`, the
+   writes as the API makes them: ``events.sql.access.record`` (occupancy by conditional UPDATE — the
+   capacity check —, presence, log row, door-scan counter: one statement), COMMIT. The one difference in
+   statements: a holder moving from another room (rare in the mix), where the API locks both rooms then
+   updates them, costs here two conditional UPDATEs in primary-key order (one statement fewer).
 
-Left out, on purpose (the API does them; they are what "our code" means here): the JWT and the
-caller's role, the on-duty check, the badge signature, the nonce replay probe, the session and
-atelier rules (the ``session`` field is ignored: an atelier entry the API denies is granted here,
-more work for the baseline), check-in, translated messages, the full answer.
+Left out, on purpose (the API does them; they are what "our code" means here): DRF (request parsing,
+content negotiation, the permission classes, throttling, the exception handler), the request serializer
+and its validation, the role check beyond "on duty", the closed-room and atelier rules (payment,
+registration: an atelier entry the API denies is granted here, more work for the baseline), offline
+scans, the nonce replay answer (fresh nonces: never needed), translated messages, the full answer
+(a few fields by ``JsonResponse``).
 
 The read baselines run the SQL of the API's read paths written by hand (same rows, same joins and
 aggregates, the same page), and answer them with ``JsonResponse``; event and viewer come in the
-query string instead of a token.
+query string instead of a token (no authentication, no cache, no ETag).
 """
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
-import struct
-import uuid
+import time
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from events.calendar import event_today, event_zone
+from events.badges import judge_badge, judge_typed_badge, parse_badge, typed_badge_id
+from events.calendar import event_today
+from events.models import RoomAccess
+from events.sql import access as sql
+from events.sql.auth import caller
 
-_PREFIX = "MP1."
-_BODY = struct.Struct(">B16sQI")  # format, event uuid, participant id, badge version (events/badges.py)
-_PAYLOAD_BYTES = _BODY.size + 64
-
-_PARTICIPANT = """
-    SELECT p.id, p.event_id, p.badge_version, p.access_all_rooms, p.current_room_id, u.first_name, u.last_name
-    FROM events_participant p JOIN accounts_user u ON u.id = p.user_id
-    WHERE {where} FOR UPDATE OF p
-"""
-_BY_PK = _PARTICIPANT.format(where="p.id = %s AND p.event_id = %s")
-_BY_BADGE_ID = _PARTICIPANT.format(where="p.badge_id = %s")
-_ALLOWED = "SELECT 1 FROM events_participant_allowed_rooms WHERE participant_id = %s AND room_id = %s"
-_LOCK_ROOMS = """
-    SELECT id, event_id, name, capacity, current_participants, is_active
-    FROM events_room WHERE id = ANY(%s) ORDER BY id FOR UPDATE
-"""
-_ROOM = "SELECT id, event_id, name, capacity, current_participants, is_active FROM events_room WHERE id = %s"
-_ROOM_DELTA = "UPDATE events_room SET current_participants = current_participants + %s WHERE id = %s"
-_PRESENCE = """
-    UPDATE events_participant SET current_room_id = %s,
-        is_checked_in = TRUE, checked_in_at = COALESCE(checked_in_at, %s)
-    WHERE id = %s
-"""
-_LOG = """
-    INSERT INTO events_roomaccess (participant_id, badge_input, room_id, session_id, direction, status,
-        denial_reason, already_inside, verified_by_id, scanned_at, received_at, nonce, offline, server_reason)
-    VALUES (%s, %s, %s, NULL, %s, %s, %s, %s, NULL, %s, %s, %s, FALSE, '')
-    RETURNING id
-"""
-
-_COUNT = """
-    INSERT INTO events_roomscancount (room_id, day, hour, status, denial_reason, count) VALUES (%s, %s, %s, %s, %s, 1)
-    ON CONFLICT (room_id, day, hour, status, denial_reason) DO UPDATE SET count = events_roomscancount.count + 1
-"""
+Reason = RoomAccess.Reason
+GRANTED, DENIED = RoomAccess.Status.GRANTED, RoomAccess.Status.DENIED
+ENTRY, EXIT = RoomAccess.Direction.ENTRY, RoomAccess.Direction.EXIT
 
 
-def _badge(body: dict):
-    """(participant id, event id, badge version) from a QR code, or (None, None, None) with the typed badge id."""
-    qr = body.get("qr_code")
-    if not qr:
-        return None, None, None, str(body.get("badge_id") or "").upper()
-    encoded = str(qr).strip().upper()[len(_PREFIX) :]
+def _b64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _claims(request) -> dict | None:
+    """The claims of a valid access token (HS256 signature with the signing key, not expired); None otherwise."""
+    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme != "Bearer":
+        return None
     try:
-        raw = base64.b32decode(encoded + "=" * (-len(encoded) % 8))
-    except (binascii.Error, ValueError):
-        return None, None, None, None
-    if len(raw) != _PAYLOAD_BYTES:
-        return None, None, None, None
-    _fmt, event_bytes, participant_id, version = _BODY.unpack(raw[: _BODY.size])
-    return participant_id, uuid.UUID(bytes=event_bytes), version, None
+        head, payload, signature = token.split(".")
+        key = settings.SIMPLE_JWT.get("SIGNING_KEY", settings.SECRET_KEY).encode()
+        expected = hmac.new(key, f"{head}.{payload}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _b64(signature)):
+            return None
+        claims = json.loads(_b64(payload))
+    except (ValueError, binascii.Error):
+        return None
+    if claims.get("token_type") != "access" or claims.get("exp", 0) <= time.time():
+        return None
+    return claims
 
 
-def _decide(cursor, room_id: uuid.UUID, body: dict, now) -> dict:
-    direction = "exit" if body.get("direction") == "exit" else "entry"
-    participant_id, event_id, version, typed = _badge(body)
-    person = None
-    if participant_id is not None:
-        cursor.execute(_BY_PK, [participant_id, event_id])
-        person = cursor.fetchone()
-        if person is not None and person[2] != version:
-            person = None
-    elif typed:
-        cursor.execute(_BY_BADGE_ID, [typed])
-        person = cursor.fetchone()
-    reason, already_inside = "", False
-    if person is None:
-        reason = "invalid_badge"
-        cursor.execute(_ROOM, [room_id])
-        room = cursor.fetchone()
-    else:
-        pk, person_event, _version, all_rooms, current, *_names = person
-        if direction == "entry" and not all_rooms:
-            cursor.execute(_ALLOWED, [pk, room_id])
-            if cursor.fetchone() is None:
-                reason = "not_allowed_room"
-        cursor.execute(_LOCK_ROOMS, [[room_id] if current in (None, room_id) else [room_id, current]])
-        room = next(r for r in cursor.fetchall() if r[0] == room_id)
-        if room[1] != person_event:
-            reason = "wrong_event"
-        elif reason:
-            pass
-        elif direction == "exit":
-            if current == room_id:
-                cursor.execute(_ROOM_DELTA, [-1, room_id])
-                cursor.execute(_PRESENCE, [None, now, pk])
-                room = (*room[:4], room[4] - 1, room[5])
-        elif not room[5]:
-            reason = "room_closed"
-        elif current == room_id:
+def _caller(request):
+    """The caller's assignment (with its user and event), or None: the token, then one statement."""
+    claims = _claims(request)
+    if claims is None:
+        return None
+    found = caller(claims.get("user_id"), claims.get("event_id"), claims.get("sid"))
+    if found is None or found.assignment is None or not found.user.is_active:
+        return None
+    if claims.get("hash_password") != hashlib.md5(found.user.password.encode()).hexdigest().upper():
+        return None
+    if claims.get("sid") and not found.session_open:
+        return None
+    return found.assignment
+
+
+def _write(*, room, participant, direction: str, reason: str, access: RoomAccess) -> tuple[str, bool]:
+    """The decision's writes, as the API's service makes them (events/services/access.py ``_move``, ``_log``):
+    ``events.sql.access.record`` — occupancy by conditional UPDATE (the capacity check), presence, log row
+    and door-scan counter in one statement. A move from another room changes both rooms first, in
+    primary-key order (no deadlock), by conditional UPDATEs. The one place to change when the API's
+    writes change. Returns (reason, already inside)."""
+    seat = presence = None
+    already_inside = False
+    if not reason and participant is not None:
+        current = participant.current_room_id
+        if direction == EXIT:
+            if current == room.pk:
+                seat, presence = "leave", sql.Presence(None)
+        elif current == room.pk:
             already_inside = True
-        elif room[4] >= room[3]:
-            reason = "room_full"
         else:
-            if current is not None:
-                cursor.execute(_ROOM_DELTA, [-1, current])
-            cursor.execute(_ROOM_DELTA, [1, room_id])
-            cursor.execute(_PRESENCE, [room_id, now, pk])
-            room = (*room[:4], room[4] + 1, room[5])
-    status = "denied" if reason else "granted"
-    badge_input = str(body.get("badge_id") or body.get("qr_code") or "")[:255]
-    nonce = str(body.get("nonce") or "")[:64]
-    cursor.execute(
-        _LOG,
-        [person and person[0], badge_input, room_id, direction, status, reason, already_inside, now, now, nonce],
-    )
-    access_id = cursor.fetchone()[0]
-    local = now.astimezone(event_zone())
-    cursor.execute(_COUNT, [room_id, local.date(), local.hour, status, reason])
+            checked_in_at = None if participant.is_checked_in else access.scanned_at
+            presence = sql.Presence(room.pk, checked_in_at=checked_in_at)
+            if current is None:
+                seat = "take"
+            elif not _move_seat(room.pk, current):
+                reason, presence = Reason.ROOM_FULL, None
+    access.status, access.denial_reason, access.already_inside = (DENIED if reason else GRANTED), reason, already_inside
+    sql.record(access, seat=seat, presence=presence)
+    return access.denial_reason, already_inside
+
+
+def _move_seat(here, current) -> bool:
+    """One seat from room ``current`` to room ``here``, both rows changed in primary-key order; False: full."""
+    if here < current:
+        taken = sql.take_seat(here) is not None
+        if taken:
+            sql.leave_seat(current)
+        return taken
+    sql.leave_seat(current)
+    if sql.take_seat(here) is None:
+        sql.take_seat(current, force=True)  # back where it was
+        return False
+    return True
+
+
+def _decide(assignment, door, body: dict) -> dict:
+    room, event, now = door.room, assignment.event, timezone.now()
+    direction = EXIT if body.get("direction") == EXIT else ENTRY
+    qr_code, badge_id = body.get("qr_code") or None, body.get("badge_id") or None
+    with transaction.atomic():
+        session = door.running if direction == ENTRY else None
+        holder = None
+        if qr_code:
+            payload = parse_badge(qr_code)
+            if payload is None:
+                check_reason, participant = Reason.INVALID_BADGE, None
+            else:
+                holder = sql.holder_at_door(
+                    room=room, session=session, participant_id=payload.participant_id, event_id=payload.event_id
+                )
+                check = judge_badge(payload, holder and holder.participant, holder and holder.public_key, event=event)
+                check_reason, participant = check.reason, check.participant
+        else:
+            typed = typed_badge_id(badge_id)
+            if typed is None:
+                check_reason, participant = Reason.INVALID_BADGE, None
+            else:
+                holder = sql.holder_at_door(room=room, session=session, badge_id=typed)
+                check = judge_typed_badge(holder and holder.participant, event=event)
+                check_reason, participant = check.reason, check.participant
+        reason = check_reason or ""
+        if not reason and direction == ENTRY and not participant.may_enter(room, listed=holder.allowed_here):
+            reason = Reason.NOT_ALLOWED_ROOM
+        access = RoomAccess(
+            participant=participant if not check_reason else None,
+            badge_input=(badge_id or qr_code or "")[:255],
+            room=room,
+            session=session if not check_reason else None,
+            direction=direction,
+            verified_by=assignment.user,
+            scanned_at=now,
+            nonce=str(body.get("nonce") or "")[:64],
+        )
+        reason, already_inside = _write(
+            room=room, participant=None if check_reason else participant, direction=direction, reason=reason,
+            access=access,
+        )  # fmt: skip
+    holder_user = participant and participant.user
     return {
-        "status": status,
+        "status": access.status,
         "reason": reason or None,
         "direction": direction,
         "already_inside": already_inside,
-        "participant": None if person is None else {"id": person[0], "name": f"{person[5]} {person[6]}".strip()},
-        "room": {"id": room_id, "name": room[2], "capacity": room[3], "current_participants": room[4]},
-        "access_id": access_id,
+        "participant": None
+        if check_reason
+        else {"id": participant.pk, "name": f"{holder_user.first_name} {holder_user.last_name}".strip()},
+        "room": {"id": room.pk, "name": room.name, "capacity": room.capacity},
+        "access_id": access.pk,
     }
 
 
 @csrf_exempt
 @require_POST
 def scan(request, room_id):
+    assignment = _caller(request)
+    if assignment is None:
+        return HttpResponse(status=401)
+    door = sql.door_for_scan(event=assignment.event, room_id=room_id, user=assignment.user)
+    if door is None:
+        return HttpResponse(status=404)
+    if not door.caller_on_duty:
+        return HttpResponse(status=403)
     try:
         body = json.loads(request.body)
     except ValueError:
         return HttpResponseBadRequest()
-    with transaction.atomic(), connection.cursor() as cursor:
-        return JsonResponse(_decide(cursor, room_id, body, timezone.now()))
+    return JsonResponse(_decide(assignment, door, body))
 
 
 # --- read paths -----------------------------------------------------------------------------------

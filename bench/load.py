@@ -2,18 +2,23 @@
 
 Each client sends a request, waits for the whole answer, then sends the next (closed loop), on a fresh
 connection each time (gunicorn's sync workers close the connection after every response). A request
-counts if it started after the warm-up and ended before the end of the phase; throughput is those
-requests over the measured seconds. Every answer is checked against what the path may answer (a scan:
-200 only; denials are 200 decisions): anything else — a 5xx, an unexpected 4xx such as a 401 or a 403
-that means the benchmark itself is broken, a refused or dropped connection, a timeout — is an error,
-warm-up included. The server says how many SQL statements each request ran (``X-Bench-Queries``,
-benchmark settings only).
+counts if it started after the warm-up and ended before the end of the phase (with ``tail``: whenever it
+ended — the phase waits for it — so that a stall longer than what is left of the phase still shows in
+the latencies); throughput is those requests over the measured seconds. Every answer is checked against
+what the path may answer (a scan: 200 only; denials are 200 decisions): anything else — a 5xx, an
+unexpected 4xx such as a 401 or a 403 that means the benchmark itself is broken, a refused or dropped
+connection, a timeout — is an error, warm-up included. The server says how many SQL statements and
+database round trips each request took (``X-Bench-Queries``, ``X-Bench-Round-Trips``:
+bench/middleware.py, benchmark settings only).
 
 A scenario makes each client's requests and reads the answers (scans remember whom they let in, to
-scan them out later): see :class:`DoorScans` and :class:`Reads`.
+scan them out later; phones and revalidating readers keep the ETags they got): see :class:`DoorScans`,
+:class:`Reads`, :class:`Revalidate`, :class:`Phones`, and :class:`Together` to run several at once
+(each request's ``label`` then keeps a result of its own: :attr:`Result.parts`).
 """
 
 import asyncio
+import itertools
 import json
 import random
 import time
@@ -22,6 +27,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 QUERY_HEADER = b"x-bench-queries"
+TRIPS_HEADER = b"x-bench-round-trips"
+# What the mobile app's API client sends with every GET (docs: the mobile app contract, "Two HTTP clients").
+APP_GET_HEADERS = {
+    "Accept": "application/json",
+    "Cache-Control": "no-cache, no-store, must-revalidate",
+    "Pragma": "no-cache",
+    "Expires": "0",
+}
 
 
 @dataclass
@@ -31,12 +44,16 @@ class Request:
     token: str | None = None
     body: dict | None = None
     context: object = None  # what the scenario needs to read the answer
+    headers: dict | None = None
+    label: str | None = None  # the result part it counts in (Result.parts), besides the phase's
+    expected: frozenset | None = None  # the statuses it may get (None: its scenario's ``expected``)
 
     def raw(self, host: str) -> bytes:
         payload = b"" if self.body is None else json.dumps(self.body).encode()
         lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}", "Connection: close"]
         if self.token:
             lines.append(f"Authorization: Bearer {self.token}")
+        lines += [f"{name}: {value}" for name, value in (self.headers or {}).items()]
         if self.body is not None:
             lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
         return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
@@ -51,8 +68,28 @@ class Result:
     seconds: float
     latencies: list[float] = field(default_factory=list)  # seconds, measured requests only
     queries: list[int] = field(default_factory=list)
+    trips: list[int] = field(default_factory=list)  # database round trips, transaction control included
     outcomes: Counter = field(default_factory=Counter)  # what the answers said (measured requests)
     errors: Counter = field(default_factory=Counter)  # every request, warm-up included
+    parts: dict = field(default_factory=dict)  # label -> Result of the requests with that label
+
+    def part(self, label: str) -> "Result":
+        if label not in self.parts:
+            self.parts[label] = Result(name=f"{self.name}: {label}", clients=self.clients, seconds=self.seconds)
+        return self.parts[label]
+
+    def add(self, other: "Result") -> None:
+        """Add a round of the same phase (bench/run.py's alternating rounds)."""
+        self.seconds += other.seconds
+        self.latencies += other.latencies
+        self.queries += other.queries
+        self.trips += other.trips
+        self.outcomes.update(other.outcomes)
+        self.errors.update(other.errors)
+        for label, part in other.parts.items():
+            if label not in self.parts:
+                self.parts[label] = Result(name=f"{self.name}: {label}", clients=part.clients, seconds=0)
+            self.parts[label].add(part)
 
     @property
     def requests(self) -> int:
@@ -75,6 +112,10 @@ class Result:
         return sum(self.queries) / len(self.queries) if self.queries else float("nan")
 
     @property
+    def trips_per_request(self) -> float:
+        return sum(self.trips) / len(self.trips) if self.trips else float("nan")
+
+    @property
     def error_count(self) -> int:
         return sum(self.errors.values())
 
@@ -89,8 +130,10 @@ class Result:
             "p95": round(self.percentile(95), 2),
             "p99": round(self.percentile(99), 2),
             "queries": round(self.queries_per_request, 2),
+            "round_trips": round(self.trips_per_request, 2),
             "errors": dict(self.errors),
             "outcomes": dict(self.outcomes.most_common()),
+            **({"parts": {k: v.as_dict() for k, v in self.parts.items()}} if self.parts else {}),
         }
 
 
@@ -114,7 +157,16 @@ async def _exchange(host: str, port: int, raw: bytes) -> tuple[int, dict, bytes]
 
 
 async def run_phase(
-    scenario, *, name: str, clients: int, seconds: float, warmup: float, host: str, port: int, timeout: float = 30
+    scenario,
+    *,
+    name: str,
+    clients: int,
+    seconds: float,
+    warmup: float,
+    host: str,
+    port: int,
+    timeout: float = 30,
+    tail: bool = False,
 ) -> Result:
     result = Result(name=name, clients=clients, seconds=seconds)
     loop = asyncio.get_running_loop()
@@ -130,17 +182,28 @@ async def run_phase(
                 status, headers, body = await asyncio.wait_for(_exchange(host, port, request.raw(host_header)), timeout)
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError) as exc:
                 result.errors[f"connection: {type(exc).__name__}"] += 1
+                if request.label is not None:
+                    result.part(request.label).errors[f"connection: {type(exc).__name__}"] += 1
+                scenario.observe(n, request, 0, b"", {})  # a phone starts over
                 await asyncio.sleep(0.05)  # a refused connection would otherwise spin
                 continue
             ended = loop.time()
-            outcome = scenario.observe(n, request, status, body)
-            if status not in scenario.expected:
-                result.errors[f"HTTP {status}"] += 1
-            if began >= measure_from and ended <= stop_at:
-                result.latencies.append(ended - began)
-                result.outcomes[outcome or str(status)] += 1
-                if QUERY_HEADER in headers:
-                    result.queries.append(int(headers[QUERY_HEADER]))
+            outcome = scenario.observe(n, request, status, body, headers)
+            if status == 503 and status in (request.expected or ()):
+                # A retryable refusal the scenario expects (a sign-in told "busy"): the person waits as told.
+                await asyncio.sleep(float(headers.get(b"retry-after", b"1")))
+            targets = [result] if request.label is None else [result, result.part(request.label)]
+            if status not in (request.expected or scenario.expected):
+                for target in targets:
+                    target.errors[f"HTTP {status}"] += 1
+            if measure_from <= began < stop_at and (tail or ended <= stop_at):
+                for target in targets:
+                    target.latencies.append(ended - began)
+                    target.outcomes[outcome or str(status)] += 1
+                    if QUERY_HEADER in headers:
+                        target.queries.append(int(headers[QUERY_HEADER]))
+                    if TRIPS_HEADER in headers:
+                        target.trips.append(int(headers[TRIPS_HEADER]))
 
     await asyncio.gather(*(client(n) for n in range(clients)))
     return result
@@ -205,7 +268,7 @@ class DoorScans:
             body["session"] = rng.choice(room["ateliers"])
         return Request("POST", self.path(room), room["token"], body, badge)
 
-    def observe(self, n: int, request: Request, status: int, body: bytes) -> str:
+    def observe(self, n: int, request: Request, status: int, body: bytes, headers=None) -> str:
         if status != 200:
             return f"HTTP {status}"
         answer = json.loads(body)
@@ -232,8 +295,130 @@ class Reads:
     def next(self, n: int) -> Request:
         return self.make(n)
 
-    def observe(self, n: int, request: Request, status: int, body: bytes) -> str:
+    def observe(self, n: int, request: Request, status: int, body: bytes, headers=None) -> str:
         return "ok" if status == 200 else f"HTTP {status}"
+
+
+class Revalidate:
+    """Client n sends ``make(n)`` as an app that keeps what it got: once it has an answer with an ETag, it
+    sends it back in ``If-None-Match`` (a 304 when nothing changed). The warm-up fetches the first copy."""
+
+    expected = frozenset({200, 304})
+
+    def __init__(self, make):
+        self.make = make
+        self.etags: dict[int, bytes] = {}
+
+    def next(self, n: int) -> Request:
+        request = self.make(n)
+        if n in self.etags:
+            request.headers = {**(request.headers or {}), "If-None-Match": self.etags[n].decode()}
+        return request
+
+    def observe(self, n: int, request: Request, status: int, body: bytes, headers=None) -> str:
+        if status == 200 and headers and b"etag" in headers:
+            self.etags[n] = headers[b"etag"]
+        return {200: "200", 304: "304"}.get(status, f"HTTP {status}")
+
+
+LOGIN_ANSWERS = frozenset({200, 503})
+
+
+class Phones:
+    """Client n is a phone at 9:00. A person opens the app for the first time: signs in
+    (``POST /api/auth/token/``, the mobile app's login), then ``GET /api/auth/me/``, the programme and
+    the annonces; then opens it again ``reopens`` times (me, programme, annonces — the programme and the
+    annonces with ``If-None-Match`` when the server gave an ETag); then the phone passes to the next
+    person (the next account of ``accounts``). Every GET carries the app's headers (``APP_GET_HEADERS``:
+    ``Cache-Control: no-cache`` ...). Each request is labelled with its path (``login``, ``me``,
+    ``programme``, ``annonces``)."""
+
+    expected = frozenset({200})
+
+    def __init__(self, *, accounts: list[str], password: str, programme: str, annonces: str, reopens: int = 1):
+        self.accounts, self.password, self.reopens = accounts, password, reopens
+        self.paths = {"me": "/api/auth/me/", "programme": programme, "annonces": annonces}
+        self.turn = itertools.count()
+        self.phones: dict[int, dict] = {}
+
+    def _person(self) -> dict:
+        email = self.accounts[next(self.turn) % len(self.accounts)]
+        steps = ["login", "me", "programme", "annonces"] + ["me", "programme", "annonces"] * self.reopens
+        return {"email": email, "steps": steps, "token": None, "etags": {}}
+
+    def next(self, n: int) -> Request:
+        phone = self.phones.get(n)
+        if phone is None or not phone["steps"]:
+            phone = self.phones[n] = self._person()
+        step = phone["steps"].pop(0)
+        if step == "login":
+            body = {"email": phone["email"], "password": self.password}
+            # 503 busy: every sign-in slot of the server was taken (accounts/login_gate.py); the person taps
+            # again after Retry-After, as the app lets them.
+            return Request(
+                "POST", "/api/auth/token/", None, body, n, {"Accept": "application/json"}, "login", LOGIN_ANSWERS
+            )
+        headers = dict(APP_GET_HEADERS)
+        expected = None
+        if step in phone["etags"]:
+            headers["If-None-Match"] = phone["etags"][step]
+            expected = frozenset({200, 304})
+        return Request("GET", self.paths[step], phone["token"], None, n, headers, step, expected)
+
+    def observe(self, n: int, request: Request, status: int, body: bytes, headers=None) -> str:
+        phone = self.phones[n]
+        if request.label == "login" and status == 503:
+            phone["steps"].insert(0, "login")
+            return "busy, signed in again after Retry-After"
+        if request.label == "login":
+            phone["token"] = json.loads(body).get("access") if status == 200 else None
+            if phone["token"] is None:  # nothing to open without a token: the next person
+                phone["steps"] = []
+                return "login without tokens" if status == 200 else f"HTTP {status}"
+        elif status == 200 and headers and b"etag" in headers:
+            phone["etags"][request.label] = headers[b"etag"].decode()
+        elif status == 0:
+            phone["steps"] = []
+        return str(status)
+
+
+class Together:
+    """Several scenarios at once, each with its clients: ``groups`` of (label, scenario, clients). Client n
+    belongs to the group its number falls in, as its own client ``n - first``; requests without a label
+    take their group's, and the statuses their scenario expects."""
+
+    expected = frozenset({200})
+
+    def __init__(self, *groups):
+        self.groups, first = [], 0
+        for label, scenario, clients in groups:
+            self.groups.append((first, first + clients, label, scenario))
+            first += clients
+        self.clients = first
+
+    def _group(self, n: int):
+        return next((first, label, scenario) for first, end, label, scenario in self.groups if first <= n < end)
+
+    def next(self, n: int) -> Request:
+        first, label, scenario = self._group(n)
+        request = scenario.next(n - first)
+        request.label = request.label or label
+        request.expected = request.expected or scenario.expected
+        return request
+
+    def observe(self, n: int, request: Request, status: int, body: bytes, headers=None) -> str:
+        first, _label, scenario = self._group(n)
+        return scenario.observe(n - first, request, status, body, headers)
+
+    def reset(self) -> None:
+        for *_, scenario in self.groups:
+            if hasattr(scenario, "reset"):
+                scenario.reset()
+
+
+def fetch(host: str, port: int, request: Request, timeout: float = 30) -> tuple[int, dict, bytes]:
+    """One request, outside a phase (e.g. to see whether the server gives ETags)."""
+    return asyncio.run(asyncio.wait_for(_exchange(host, port, request.raw(f"{host}:{port}")), timeout))
 
 
 def wait_until_up(host: str, port: int, path: str, seconds: float = 60) -> None:

@@ -16,7 +16,9 @@ door mix needs and the seed does not make, and says so in the results:
 Then it signs in, through the same service as the login endpoint (``accounts.services.issue_tokens``:
 the password hash is not what is measured), the room's controller of each door (on shift for the
 whole event), the organisateur and some participants, and dumps the rooms, the badges (QR codes and
-badge ids) and the tokens.
+badge ids) and the tokens; and, for the phones of the 9:00 rush (bench/load.py ``Phones``), which sign in
+through the login endpoint itself, the emails of other participants (``PHONE_ACCOUNTS``, each with the
+seed's password, seeds.common.DEMO_PASSWORD).
 """
 
 import argparse
@@ -43,6 +45,7 @@ SMALL_EVERY = 8
 SMALL_CAPACITY = 15
 ANNONCES = 120
 READ_SHARE = 0.5
+PHONE_ACCOUNTS = 2000
 
 
 def _tune(event, rooms, restricted, organisateur, members, rng) -> None:
@@ -97,6 +100,7 @@ def prepare(*, readers: int) -> dict:
     from accounts.services import issue_tokens
     from events.calendar import event_day_bounds, event_today
     from events.models import Event, Participant, Role, Room, RoomAccess, RoomAssignment, Session
+    from seeds.common import DEMO_PASSWORD
     from seeds.scale import GENERATED_BY
 
     rng = random.Random(11)
@@ -124,6 +128,12 @@ def prepare(*, readers: int) -> dict:
     def token(user, role) -> str:
         return issue_tokens(user=user, event_id=event.pk, role=role)["access"]
 
+    # Participants of this event only (one event: the login gives tokens at once), not the readers.
+    phones = list(
+        event.assignments.filter(role=Role.PARTICIPANT, is_active=True, accepted_at__isnull=False)
+        .order_by("pk")
+        .values_list("user__email", flat=True)[readers * 4 : readers * 4 + PHONE_ACCOUNTS]
+    )
     start, end = event_day_bounds(event)
     log = RoomAccess.objects.filter(room__event=event)
     return {
@@ -145,6 +155,7 @@ def prepare(*, readers: int) -> dict:
             }
             for i, room in enumerate(rooms)
         ],
+        "phones": {"accounts": phones, "password": DEMO_PASSWORD},
         "badges": [
             [qr, badge_id]
             for qr, badge_id in Participant.objects.filter(event=event).values_list("qr_code_data", "badge_id")
