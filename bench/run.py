@@ -103,8 +103,26 @@ def log(message: str) -> None:
     print(f"[bench {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def base_env(database: str, pg: str) -> dict:
+# Redis as in production (the read cache, the throttles); its database is emptied before each server starts.
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
+def redis_ready(url: str) -> bool:
+    """Empty the benchmark's Redis database; False when Redis does not answer (the run then goes without)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).flushdb()
+    except redis.RedisError as exc:
+        log(f"Redis at {url} unusable ({exc}): the server runs without it (local memory)")
+        return False
+    return True
+
+
+def base_env(database: str, pg: str, redis_url: str = "") -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "REDIS_URL")}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     env.update(
         DATABASE_URL=f"{pg.rstrip('/')}/{database}",
         DJANGO_SETTINGS_MODULE="bench.settings",
@@ -645,6 +663,7 @@ def report(args, context: dict, main: Runner, growth: Runner) -> str:
         f"- Python {platform.python_version()}, Django {context['django']}, gunicorn {context['gunicorn']}: "
         f"{args.workers} sync workers (2 × cores + 1, plus one per sign-in slot: makeplus/gunicorn.conf.py), "
         "DEBUG off, persistent connections (CONN_MAX_AGE 600).",
+        f"- Cache (read cache, throttles): {'Redis, ' + context['redis'] if context['redis'] else 'local memory'}.",
         "- Load: bench/load.py, closed loop, in one process on the same machine (it takes CPU from the server).",
         "- Queries/req: SQL statements; round trips/req: those plus BEGIN, COMMIT/ROLLBACK and the connection "
         "health check's SELECT 1, each a round trip to PostgreSQL (bench/middleware.py).",
@@ -872,7 +891,8 @@ def main(argv=None) -> int:
     top, levels = args.clients, sorted({1, 8, args.clients})
 
     plan = prepare(args, args.main_db)
-    with Server(base_env(args.main_db, args.pg), args.workers, "main") as server:
+    context["redis"] = REDIS if redis_ready(REDIS) else ""
+    with Server(base_env(args.main_db, args.pg, context["redis"]), args.workers, "main") as server:
         main_runner = Runner(args, server, plan, args.main_db)
         # Reads first: the statistics count today's door scans, and the scan phases add some.
         main_runner.reads(top)
@@ -884,7 +904,8 @@ def main(argv=None) -> int:
         main_runner.rush(args.phones or top)
 
     plan = prepare(args, args.growth_db)
-    with Server(base_env(args.growth_db, args.pg), args.workers, "growth") as server:
+    redis_ready(REDIS)  # emptied again: the growth server starts from nothing too
+    with Server(base_env(args.growth_db, args.pg, context["redis"]), args.workers, "growth") as server:
         growth_runner = Runner(args, server, plan, args.growth_db)
         growth_runner.reads(top, baseline=False, paths=("programme", "annonces"))
         growth_runner.revalidations(top)

@@ -7,10 +7,15 @@ Redis is tried again. Meanwhile limits count per process (looser by the number o
 ``/api/health/`` reports ``cache: degraded`` without failing the node.
 """
 
+import hashlib
 import logging
+import os
+import threading
 import time
+from pathlib import Path
 
 import redis
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 
@@ -58,3 +63,59 @@ def _delegate(name: str):
 
 for _name in _CALLS:
     setattr(ResilientRedisCache, _name, _delegate(_name))
+
+
+class VersionFiles(BaseCache):
+    """Short strings shared by every process of one host, one small file each: the read cache's version tokens
+    when there is no Redis (makeplus/read_cache.py). Django's FileBasedCache would pickle each value and list
+    the whole directory on every write (its culling); tokens need neither: they never expire, only get
+    replaced. Writes are atomic (a new file renamed or linked into place)."""
+
+    def __init__(self, location, params):
+        super().__init__(params)
+        self.folder = Path(location)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key, version=None) -> Path:
+        key = self.make_and_validate_key(key, version=version)
+        return self.folder / hashlib.sha256(key.encode()).hexdigest()
+
+    def _staged(self, path: Path, value) -> Path:
+        staged = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+        staged.write_text(str(value))
+        return staged
+
+    def get(self, key, default=None, version=None):
+        try:
+            return self._path(key, version).read_text()
+        except FileNotFoundError:
+            return default
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        path = self._path(key, version)
+        os.replace(self._staged(path, value), path)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        path = self._path(key, version)
+        staged = self._staged(path, value)
+        try:
+            os.link(staged, path)  # fails when the key exists: first writer wins
+        except FileExistsError:
+            return False
+        finally:
+            staged.unlink()
+        return True
+
+    def delete(self, key, version=None):
+        try:
+            self._path(key, version).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self.has_key(key, version=version)
+
+    def clear(self):
+        for path in self.folder.iterdir():
+            path.unlink(missing_ok=True)

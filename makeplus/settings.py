@@ -147,9 +147,8 @@ if not REDIS_URL:
     _database = "|".join(str(DATABASES["default"].get(key) or "") for key in ("HOST", "PORT", "NAME"))
     _versions_dir = f"makeplus-reads-{hashlib.sha256(_database.encode()).hexdigest()[:12]}"
     CACHES["read_versions"] = {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "makeplus.cache.VersionFiles",
         "LOCATION": env.str("READ_CACHE_DIR", default=str(Path(tempfile.gettempdir()) / _versions_dir)),
-        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 # The lifetime of a cached body: only bounds what a Redis outage could leave behind (writes invalidate at once).
 READ_CACHE_SECONDS = env.int("READ_CACHE_SECONDS", default=600)

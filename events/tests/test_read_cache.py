@@ -24,6 +24,7 @@ from events.tests.factories_programme import RoomFactory, SessionFactory
 from events.tests.test_eposters import image_bytes, make_poster, upload
 from exposants.models import Exposant
 from makeplus import read_cache
+from makeplus.cache import VersionFiles
 from makeplus.signed_files import SALT
 
 STREAM = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
@@ -402,13 +403,11 @@ def test_reads_go_to_the_database_while_redis_is_unreachable(world, member, even
 def test_a_write_in_another_process_is_seen_without_redis(world, member, event_a, settings):
     """Without Redis, bodies stay in this process's memory; a write elsewhere (another gunicorn worker) changes
     the version in the directory every process reads."""
-    from django.core.cache.backends.filebased import FileBasedCache
-
     if "read_versions" not in settings.CACHES:
         pytest.skip("with REDIS_URL, versions and bodies are in Redis, shared by every process")
     client, _user = caller(member, event_a, Role.PARTICIPANT, world)
     assert "Ouverture" in _titles(client.get("/api/sessions/"))
-    elsewhere = FileBasedCache(settings.CACHES["read_versions"]["LOCATION"], {})
+    elsewhere = VersionFiles(settings.CACHES["read_versions"]["LOCATION"], {})  # another process's view
     Session.objects.filter(pk=world["talk"].pk).update(title="Ouverture déplacée")  # no signal here
     assert "Ouverture" in _titles(client.get("/api/sessions/"))  # the version did not move: still the body
     elsewhere.set(read_cache._version_key(event_a.pk, read_cache.SESSIONS), "bumped-elsewhere", timeout=None)
@@ -464,3 +463,14 @@ def test_the_etag_follows_what_only_a_paying_caller_sees(world, member, event_a)
     read_cache.changed(event_a.pk, read_cache.SESSIONS)
     response = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert (response.status_code, response.json()["youtube_live_url"]) == (200, other)
+
+
+def test_version_files_are_shared_by_processes_and_the_first_add_wins(tmp_path):
+    mine, theirs = VersionFiles(tmp_path, {}), VersionFiles(tmp_path, {})  # two processes of one host
+
+    assert (mine.add("rc:v:1:sessions", "a"), theirs.add("rc:v:1:sessions", "b")) == (True, False)
+    assert theirs.get("rc:v:1:sessions") == "a"
+    theirs.set_many({"rc:v:1:sessions": "c"}, timeout=None)
+    assert mine.get("rc:v:1:sessions") == "c"
+    assert mine.delete("rc:v:1:sessions") and theirs.get("rc:v:1:sessions") is None
+    assert [path.name for path in tmp_path.iterdir()] == []  # nothing staged left behind
